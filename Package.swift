@@ -1,0 +1,50 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Settings every Gloss target shares: Swift 6 language mode is the tools
+/// default; these add the upcoming-feature checks the project holds itself to.
+let sharedSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Gloss",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "GlossCore", targets: ["GlossCore"]),
+        .library(name: "GlossCoreTesting", targets: ["GlossCoreTesting"]),
+        .executable(name: "gloss-merge-demo", targets: ["gloss-merge-demo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        .target(
+            name: "GlossCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: sharedSettings
+        ),
+        .target(
+            name: "GlossCoreTesting",
+            dependencies: ["GlossCore"],
+            swiftSettings: sharedSettings
+        ),
+        .executableTarget(
+            name: "gloss-merge-demo",
+            dependencies: ["GlossCore"],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "GlossCoreTests",
+            dependencies: [
+                "GlossCore",
+                "GlossCoreTesting",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+    ]
+)

@@ -1,0 +1,154 @@
+/// The merged state of one annotation at one replica: a register per field, an
+/// add-wins register per tag, and a lifecycle register for deletion.
+///
+/// ``apply(_:)`` is a join with the operation's delta, so the state is the same
+/// whatever order operations arrive in and however often (docs/MERGE.md).
+public struct AnnotationState: Hashable, Sendable {
+    /// Who created the annotation, when, and on which document.
+    public struct Origin: Hashable, Sendable {
+        /// The create operation's dot.
+        public let dot: Dot
+        /// When it was created.
+        public let timestamp: HLCTimestamp
+        /// Who created it.
+        public let author: String
+        /// The document it annotates.
+        public let document: DocumentID
+    }
+
+    /// The annotation's id.
+    public let id: AnnotationID
+    /// Set once the create operation has arrived (operations may arrive before it).
+    public private(set) var origin: Origin?
+    /// The span register.
+    public private(set) var span = MultiValueRegister<Span>()
+    /// The label register.
+    public private(set) var label = MultiValueRegister<String>()
+    /// The note register.
+    public private(set) var note = MultiValueRegister<String>()
+    /// The review register.
+    public private(set) var review = MultiValueRegister<Review>()
+    /// One add-wins register per tag ever written: present while it holds an entry.
+    public private(set) var tags: [Tag: MultiValueRegister<Bool>] = [:]
+    /// Deletions and restorations.
+    public private(set) var lifecycle = MultiValueRegister<Lifecycle>()
+    /// The latest timestamp of any operation merged.
+    public private(set) var updatedAt = HLCTimestamp.zero
+
+    /// An annotation nothing is known of yet.
+    public init(id: AnnotationID) { self.id = id }
+
+    init(
+        id: AnnotationID, origin: Origin?, span: MultiValueRegister<Span>, label: MultiValueRegister<String>,
+        note: MultiValueRegister<String>, review: MultiValueRegister<Review>, tags: [Tag: MultiValueRegister<Bool>],
+        lifecycle: MultiValueRegister<Lifecycle>, updatedAt: HLCTimestamp
+    ) {
+        self.id = id
+        self.origin = origin
+        self.span = span
+        self.label = label
+        self.note = note
+        self.review = review
+        self.tags = tags
+        self.lifecycle = lifecycle
+        self.updatedAt = updatedAt
+    }
+
+    /// Merges one operation on this annotation. Idempotent and order-insensitive;
+    /// the caller has checked `operation.annotation == id` and validated it.
+    public mutating func apply(_ operation: AnnotationOperation) {
+        let dot = operation.dot
+        let time = operation.timestamp
+        let author = operation.author
+        let seen = operation.context
+        updatedAt = max(updatedAt, time)
+        switch operation.payload {
+        case .create(let seed):
+            if origin == nil || dot < origin!.dot {
+                origin = Origin(dot: dot, timestamp: time, author: author, document: seed.document)
+            }
+            span.apply(dot: dot, timestamp: time, author: author, value: seed.span, seen: seen)
+            label.apply(dot: dot, timestamp: time, author: author, value: seed.label, seen: seen)
+            note.apply(dot: dot, timestamp: time, author: author, value: seed.note, seen: seen)
+            review.apply(dot: dot, timestamp: time, author: author, value: .open, seen: seen)
+            for tag in seed.tags {
+                tags[Tag(tag), default: MultiValueRegister()].apply(dot: dot, timestamp: time, author: author, value: true, seen: seen)
+            }
+        case .set(let value), .resolve(let value):
+            switch value {
+            case .span(let newSpan): span.apply(dot: dot, timestamp: time, author: author, value: newSpan, seen: seen)
+            case .label(let newLabel): label.apply(dot: dot, timestamp: time, author: author, value: newLabel, seen: seen)
+            case .note(let newNote): note.apply(dot: dot, timestamp: time, author: author, value: newNote, seen: seen)
+            case .review(let newReview): review.apply(dot: dot, timestamp: time, author: author, value: newReview, seen: seen)
+            }
+        case .addTag(let tag):
+            tags[Tag(tag), default: MultiValueRegister()].apply(dot: dot, timestamp: time, author: author, value: true, seen: seen)
+        case .removeTag(let tag):
+            tags[Tag(tag), default: MultiValueRegister()].apply(dot: dot, timestamp: time, author: author, value: nil, seen: seen)
+        case .delete:
+            lifecycle.apply(dot: dot, timestamp: time, author: author, value: .deleted(seen: seen), seen: seen)
+        case .restore:
+            lifecycle.apply(dot: dot, timestamp: time, author: author, value: .restored, seen: seen)
+        }
+    }
+
+    /// Joins another replica's copy of this annotation into this one.
+    public mutating func merge(_ other: AnnotationState) {
+        if let theirs = other.origin, origin == nil || theirs.dot < origin!.dot { origin = theirs }
+        span.merge(other.span)
+        label.merge(other.label)
+        note.merge(other.note)
+        review.merge(other.review)
+        for (tag, register) in other.tags { tags[tag, default: MultiValueRegister()].merge(register) }
+        lifecycle.merge(other.lifecycle)
+        updatedAt = max(updatedAt, other.updatedAt)
+    }
+
+    /// The union of every register's context: everything this replica has seen
+    /// of the annotation. A deletion carries it so it covers exactly those edits.
+    public var seen: CausalContext {
+        var all = span.context
+        all.formUnion(label.context)
+        all.formUnion(note.context)
+        all.formUnion(review.context)
+        for register in tags.values { all.formUnion(register.context) }
+        all.formUnion(lifecycle.context)
+        return all
+    }
+
+    /// The tags present, sorted by their UTF-8 bytes.
+    public var presentTags: [String] {
+        tags.filter { !$0.value.isEmpty }.keys.sorted().map(\.name)
+    }
+
+    /// Whether the annotation is live, deleted, or deleted while someone edited it.
+    public var deletion: DeletionState {
+        let deletions = lifecycle.entries.compactMap { entry -> CausalContext? in
+            if case .deleted(let seen) = entry.value { return seen }
+            return nil
+        }
+        guard var covered = deletions.first else { return .live }
+        for seen in deletions.dropFirst() { covered.formUnion(seen) }
+        let survivors = editDots.filter { !covered.contains($0) }
+        return survivors.isEmpty ? .deleted : .deleteConflict(edits: survivors.sorted())
+    }
+
+    /// The dots of every value still held by the annotation's fields, tags and restorations.
+    private var editDots: [Dot] {
+        var dots = span.entries.map(\.dot) + label.entries.map(\.dot) + note.entries.map(\.dot) + review.entries.map(\.dot)
+        for register in tags.values { dots.append(contentsOf: register.entries.map(\.dot)) }
+        for entry in lifecycle.entries where entry.value == .restored { dots.append(entry.dot) }
+        return dots
+    }
+}
+
+/// Whether an annotation is deleted.
+public enum DeletionState: Hashable, Sendable {
+    /// Not deleted.
+    case live
+    /// Deleted after its deleter saw every edit: hidden from lists and exports unless asked for.
+    case deleted
+    /// Deleted concurrently with the listed edits: it stays visible, flagged for a person
+    /// to keep (restore) or delete again.
+    case deleteConflict(edits: [Dot])
+}

@@ -1,0 +1,153 @@
+import Crypto
+
+/// The immutable text of a document, indexed by Unicode code points.
+///
+/// Every offset in Gloss counts code points (Unicode scalars), never bytes or
+/// UTF-16 units, and every comparison of quotes is exact scalar by scalar:
+/// a precomposed "é" and "e" followed by a combining accent are different text.
+public struct DocumentText: Sendable {
+    /// The text.
+    public let text: String
+    /// The text's code points, for constant-time slicing.
+    public let scalars: [Unicode.Scalar]
+    /// The lower-case hexadecimal SHA-256 of the text's UTF-8 bytes.
+    public let sha256: String
+
+    /// Indexes `text`.
+    public init(_ text: String) {
+        self.text = text
+        scalars = Array(text.unicodeScalars)
+        sha256 = SHA256.hash(data: Array(text.utf8)).map { byte in
+            let digits = String(byte, radix: 16)
+            return digits.count == 1 ? "0" + digits : digits
+        }.joined()
+    }
+
+    /// The number of code points.
+    public var count: Int { scalars.count }
+
+    /// The text between two code point offsets, which must be in range.
+    public func slice(_ start: Int, _ end: Int) -> String {
+        var result = String.UnicodeScalarView()
+        result.append(contentsOf: scalars[start..<end])
+        return String(result)
+    }
+
+    /// Builds the span `[start, end)` with its quote, prefix and suffix.
+    ///
+    /// - Throws: ``CoreError/Code/spanReversed``, ``CoreError/Code/spanEmpty`` or
+    ///   ``CoreError/Code/spanOutOfRange``.
+    public func span(start: Int, end: Int) throws(CoreError) -> Span {
+        try checkRange(start: start, end: end)
+        return Span(
+            start: start,
+            end: end,
+            quote: slice(start, end),
+            prefix: slice(max(0, start - Span.contextLength), start),
+            suffix: slice(end, min(count, end + Span.contextLength))
+        )
+    }
+
+    /// Finds `quote` and builds its span.
+    ///
+    /// - Parameter occurrence: which occurrence (1-based, counting overlapping
+    ///   matches from the start); required when the quote occurs more than once.
+    /// - Throws: ``CoreError/Code/quoteEmpty``, ``CoreError/Code/quoteNotFound``,
+    ///   ``CoreError/Code/quoteAmbiguous`` or ``CoreError/Code/occurrenceOutOfRange``.
+    public func span(quoting quote: String, occurrence: Int? = nil) throws(CoreError) -> Span {
+        let needle = Array(quote.unicodeScalars)
+        guard !needle.isEmpty else { throw CoreError(.quoteEmpty, "the quote to find is empty") }
+        let starts = occurrences(of: needle)
+        guard !starts.isEmpty else {
+            throw CoreError(.quoteNotFound, "the quote \"\(quote)\" does not occur in the document (matching is exact, code point by code point)")
+        }
+        let chosen: Int
+        if let occurrence {
+            guard (1...starts.count).contains(occurrence) else {
+                throw CoreError(
+                    .occurrenceOutOfRange,
+                    "occurrence \(occurrence) asked for, but \"\(quote)\" occurs \(starts.count) time\(starts.count == 1 ? "" : "s")"
+                )
+            }
+            chosen = starts[occurrence - 1]
+        } else {
+            guard starts.count == 1 else {
+                throw CoreError(
+                    .quoteAmbiguous,
+                    "\"\(quote)\" occurs \(starts.count) times; say which with an occurrence number from 1 to \(starts.count)"
+                )
+            }
+            chosen = starts[0]
+        }
+        return try span(start: chosen, end: chosen + needle.count)
+    }
+
+    /// The start offsets of every occurrence of `quote`, overlapping ones included.
+    public func occurrences(of quote: String) -> [Int] {
+        occurrences(of: Array(quote.unicodeScalars))
+    }
+
+    /// Checks a span received from elsewhere against this text.
+    ///
+    /// The offsets must be in range and the quote, prefix and suffix must equal
+    /// the text there exactly (prefix and suffix may be shorter than the full
+    /// context, but must then reach the start or end of the document).
+    public func validate(_ span: Span) throws(CoreError) {
+        let expected = try self.span(start: span.start, end: span.end)
+        guard Self.sameScalars(span.quote, expected.quote) else {
+            throw CoreError(
+                .quoteMismatch,
+                "the quote \"\(span.quote)\" does not match the text \"\(expected.quote)\" at [\(span.start), \(span.end)) (offsets count code points)"
+            )
+        }
+        guard Self.sameScalars(span.prefix, expected.prefix) else {
+            throw CoreError(.prefixMismatch, "the prefix \"\(span.prefix)\" does not match the text before offset \(span.start): \"\(expected.prefix)\"")
+        }
+        guard Self.sameScalars(span.suffix, expected.suffix) else {
+            throw CoreError(.suffixMismatch, "the suffix \"\(span.suffix)\" does not match the text after offset \(span.end): \"\(expected.suffix)\"")
+        }
+    }
+
+    /// The UTF-16 offset of a code point offset (for consumers in JavaScript, Java or C#).
+    public func utf16Offset(ofCodePoint offset: Int) -> Int {
+        scalars[0..<offset].reduce(0) { $0 + UTF16.width($1) }
+    }
+
+    /// The UTF-8 byte offset of a code point offset (for consumers in Rust, Go or C).
+    public func utf8Offset(ofCodePoint offset: Int) -> Int {
+        scalars[0..<offset].reduce(0) { $0 + UTF8.width($1) }
+    }
+
+    /// Whether two strings have exactly the same code points (Swift's `==` on
+    /// `String` uses canonical equivalence, which would call "é" and "e\u{301}" equal).
+    public static func sameScalars(_ lhs: String, _ rhs: String) -> Bool {
+        lhs.unicodeScalars.elementsEqual(rhs.unicodeScalars)
+    }
+
+    private func checkRange(start: Int, end: Int) throws(CoreError) {
+        guard start >= 0, start <= end else {
+            throw CoreError(.spanReversed, "span [\(start), \(end)) is reversed or negative; start must be at least 0 and at most end")
+        }
+        guard start < end else {
+            throw CoreError(.spanEmpty, "span [\(start), \(end)) is empty; an annotation covers at least one code point")
+        }
+        guard end <= count else {
+            throw CoreError(.spanOutOfRange, "span [\(start), \(end)) ends past the document, which has \(count) code points")
+        }
+    }
+
+    private func occurrences(of needle: [Unicode.Scalar]) -> [Int] {
+        guard !needle.isEmpty, needle.count <= scalars.count else { return [] }
+        var found: [Int] = []
+        let first = needle[0]
+        for start in 0...(scalars.count - needle.count) where scalars[start] == first {
+            var matched = true
+            for offset in 1..<needle.count where scalars[start + offset] != needle[offset] {
+                matched = false
+                break
+            }
+            if matched { found.append(start) }
+        }
+        return found
+    }
+}

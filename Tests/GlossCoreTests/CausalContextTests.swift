@@ -1,0 +1,107 @@
+import GlossCore
+import PropertyBased
+import Testing
+
+@Suite("Dots, version vectors and causal contexts")
+struct CausalContextTests {
+    let a = try! ReplicaID("a")
+    let b = try! ReplicaID("b")
+
+    @Test("Out-of-order dots are kept as extras and fold into the vector when the gap fills")
+    func extrasFold() {
+        var context = CausalContext()
+        context.insert(Dot(replica: a, counter: 3))
+        context.insert(Dot(replica: a, counter: 1))
+        #expect(context.vector[a] == 1)
+        #expect(context.extras == [Dot(replica: a, counter: 3)])
+        #expect(!context.contains(Dot(replica: a, counter: 2)))
+        context.insert(Dot(replica: a, counter: 2))
+        #expect(context.vector[a] == 3)
+        #expect(context.extras.isEmpty)
+    }
+
+    @Test("Property: the representation depends only on the set of dots")
+    func canonicalForm() async {
+        let dots = Gen.int(in: 1...12).array(of: 0...20)
+        await propertyCheck(count: 300, input: dots, dots) { first, second in
+            let all = first.map { Dot(replica: a, counter: UInt64($0)) } + second.map { Dot(replica: b, counter: UInt64($0)) }
+            var forward = CausalContext()
+            for dot in all { forward.insert(dot) }
+            var backward = CausalContext()
+            for dot in all.reversed() { backward.insert(dot) }
+            var split = CausalContext(vector: VersionVector(), dots: Array(all.prefix(all.count / 2)))
+            split.formUnion(CausalContext(vector: VersionVector(), dots: Array(all.dropFirst(all.count / 2))))
+            #expect(forward == backward)
+            #expect(forward == split)
+            for counter in 1...13 {
+                #expect(forward.contains(Dot(replica: a, counter: UInt64(counter))) == first.contains(counter))
+            }
+        }
+    }
+
+    @Test("Version vectors merge pointwise and compare by inclusion")
+    func vectors() {
+        var left = VersionVector([(a, 3)])
+        let right = VersionVector([(b, 2), (a, 1)])
+        #expect(!left.includes(right))
+        left.formUnion(right)
+        #expect(left[a] == 3 && left[b] == 2)
+        #expect(left.includes(right))
+        #expect(left.description == "{a:3, b:2}")
+    }
+
+    @Test("Identifiers are validated", arguments: ["", "-x", "has space", String(repeating: "x", count: 65), "ünïcode"])
+    func badReplicaIDs(_ text: String) {
+        #expect { try ReplicaID(text) } throws: { ($0 as? CoreError)?.code == .invalidIdentifier }
+    }
+
+    @Test("Annotation ids parse and print as UUIDs")
+    func annotationIDs() throws {
+        let id = try AnnotationID("3F2B8C1E-9A4D-4E7F-8B21-0C5D6E7F8A9B")
+        #expect(id.description == "3f2b8c1e-9a4d-4e7f-8b21-0c5d6e7f8a9b")
+        #expect(try AnnotationID(id.description) == id)
+        var random = SplitMix(seed: 3)
+        let fresh = AnnotationID.random(using: &random)
+        #expect(try AnnotationID(fresh.description) == fresh)
+        #expect(Array(fresh.description)[14] == "4")
+        for bad in ["", "3f2b8c1e9a4d4e7f8b210c5d6e7f8a9b", "3f2b8c1e-9a4d-4e7f-8b21-0c5d6e7f8a9g", "3f2b8c1e-9a4d-4e7f-8b21-0c5d6e7f8a9b0"] {
+            #expect { try AnnotationID(bad) } throws: { ($0 as? CoreError)?.code == .invalidIdentifier }
+        }
+    }
+
+    @Test("Document ids derive from titles")
+    func derivedDocumentIDs() {
+        #expect(DocumentID.derived(fromTitle: "Japan–US “2+2” talks").rawValue == "japan-us-2-2-talks")
+        #expect(DocumentID.derived(fromTitle: "東京").rawValue == "document")
+    }
+
+    @Test("Operations over the limits are refused with their codes")
+    func operationLimits() throws {
+        var replica = Replica(id: a)
+        let id = AnnotationID.random()
+        let span = try DocumentText("Kishida met Biden").span(start: 0, end: 7)
+        try replica.perform(.create(AnnotationSeed(document: DocumentID("d"), span: span)), on: id, by: "ana", wallClockMilliseconds: 1)
+        let cases: [(AnnotationOperation.Payload, String, CoreError.Code)] = [
+            (.set(.label(String(repeating: "L", count: Limits.maximumLabelLength + 1))), "ana", .valueTooLong),
+            (.set(.note(String(repeating: "n", count: Limits.maximumNoteLength + 1))), "ana", .valueTooLong),
+            (.addTag("two words"), "ana", .invalidTag),
+            (.addTag(""), "ana", .invalidTag),
+            (.set(.label("ok")), "", .malformedOperation),
+            (.set(.span(Span(start: 3, end: 3, quote: "", prefix: "", suffix: ""))), "ana", .malformedOperation),
+        ]
+        for (payload, author, code) in cases {
+            #expect { try replica.perform(payload, on: id, by: author, wallClockMilliseconds: 2) } throws: { ($0 as? CoreError)?.code == code }
+        }
+        #expect(replica.counter == 1, "a refused operation uses no counter")
+    }
+
+    @Test("An operation that lists itself in its context is malformed")
+    func selfContext() throws {
+        let dot = Dot(replica: a, counter: 1)
+        let operation = AnnotationOperation(
+            dot: dot, timestamp: .zero, author: "ana", annotation: .random(), context: CausalContext(vector: VersionVector(), dots: [dot]),
+            payload: .delete
+        )
+        #expect { try operation.validate() } throws: { ($0 as? CoreError)?.code == .malformedOperation }
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import GlossCore
+import Testing
+
+@Suite("Spans, quotes and offsets")
+struct SpanTests {
+    let text = DocumentText("Kishida’s visit: Kishida met Biden. Café, cafe\u{301}.")
+
+    @Test("A span carries its quote, prefix and suffix, sliced by code points")
+    func spanContent() throws {
+        let span = try text.span(start: 17, end: 24)
+        #expect(span.quote == "Kishida")
+        #expect(span.prefix == "Kishida’s visit: ")
+        #expect(span.suffix.hasPrefix(" met Biden."))
+        try text.validate(span)
+    }
+
+    @Test("Prefix and suffix keep at most 32 code points")
+    func contextLength() throws {
+        let long = DocumentText(String(repeating: "a", count: 100) + "X" + String(repeating: "b", count: 100))
+        let span = try long.span(quoting: "X")
+        #expect(span.prefix.unicodeScalars.count == 32)
+        #expect(span.suffix.unicodeScalars.count == 32)
+    }
+
+    @Test("Reversed, negative, empty and out-of-range spans are refused with their codes", arguments: [
+        (5, 2, CoreError.Code.spanReversed), (-1, 3, .spanReversed), (4, 4, .spanEmpty), (40, 400, .spanOutOfRange),
+    ])
+    func rangeErrors(start: Int, end: Int, code: CoreError.Code) {
+        #expect { try text.span(start: start, end: end) } throws: { ($0 as? CoreError)?.code == code }
+    }
+
+    @Test("A quote, prefix or suffix that does not match the text is refused")
+    func mismatches() throws {
+        let good = try text.span(start: 0, end: 7)
+        let wrongQuote = Span(start: 0, end: 7, quote: "Kishidz", prefix: good.prefix, suffix: good.suffix)
+        let wrongPrefix = Span(start: 0, end: 7, quote: good.quote, prefix: "x", suffix: good.suffix)
+        let wrongSuffix = Span(start: 0, end: 7, quote: good.quote, prefix: good.prefix, suffix: "nope")
+        #expect { try text.validate(wrongQuote) } throws: { ($0 as? CoreError)?.code == .quoteMismatch }
+        #expect { try text.validate(wrongPrefix) } throws: { ($0 as? CoreError)?.code == .prefixMismatch }
+        #expect { try text.validate(wrongSuffix) } throws: { ($0 as? CoreError)?.code == .suffixMismatch }
+    }
+
+    @Test("Canonically equivalent but different code points do not match")
+    func exactScalars() throws {
+        let decomposed = try text.span(quoting: "cafe\u{301}")
+        #expect(decomposed.length == 5)
+        let precomposed = try text.span(quoting: "Café")
+        #expect(precomposed.length == 4)
+        let forged = Span(start: decomposed.start, end: decomposed.end, quote: "caf\u{E9}", prefix: decomposed.prefix, suffix: decomposed.suffix)
+        #expect { try text.validate(forged) } throws: { ($0 as? CoreError)?.code == .quoteMismatch }
+        #expect(text.occurrences(of: "caf\u{E9}").isEmpty, "a precomposed é must not find the decomposed one")
+    }
+
+    @Test("Quote search: not found, empty, ambiguous without an occurrence, occurrence out of range")
+    func quoteErrors() throws {
+        #expect { try text.span(quoting: "Trudeau") } throws: { ($0 as? CoreError)?.code == .quoteNotFound }
+        #expect { try text.span(quoting: "") } throws: { ($0 as? CoreError)?.code == .quoteEmpty }
+        #expect { try text.span(quoting: "Kishida") } throws: { ($0 as? CoreError)?.code == .quoteAmbiguous }
+        #expect { try text.span(quoting: "Kishida", occurrence: 3) } throws: { ($0 as? CoreError)?.code == .occurrenceOutOfRange }
+        #expect { try text.span(quoting: "Kishida", occurrence: 0) } throws: { ($0 as? CoreError)?.code == .occurrenceOutOfRange }
+        #expect(try text.span(quoting: "Kishida", occurrence: 2).start == 17)
+        #expect(try text.span(quoting: "Kishida’s").start == 0)
+    }
+
+    @Test("Overlapping occurrences are counted")
+    func overlapping() {
+        #expect(DocumentText("aaaa").occurrences(of: "aa") == [0, 1, 2])
+    }
+
+    @Test("On both corpus files every span's quote equals the text sliced by code points")
+    func corpusSpans() throws {
+        for name in ["japan-us-2plus2.txt", "unicode-sampler.txt"] {
+            let document = DocumentText(try String(contentsOfFile: Fixtures.samplesFolder + "/" + name, encoding: .utf8))
+            var checked = 0
+            let step = max(1, document.count / 300)
+            for start in stride(from: 0, to: document.count - 1, by: step) {
+                for length in [1, 2, 5, 13] where start + length <= document.count {
+                    let span = try document.span(start: start, end: start + length)
+                    let sliced = String(String.UnicodeScalarView(document.text.unicodeScalars.dropFirst(start).prefix(length)))
+                    #expect(DocumentText.sameScalars(span.quote, sliced))
+                    try document.validate(span)
+                    checked += 1
+                }
+            }
+            #expect(checked > 500, "\(name): \(checked) spans checked")
+        }
+    }
+
+    @Test("Byte or UTF-16 offsets would point elsewhere on the sampler")
+    func otherOffsetsDiffer() throws {
+        let sampler = DocumentText(try String(contentsOfFile: Fixtures.samplesFolder + "/unicode-sampler.txt", encoding: .utf8))
+        let span = try sampler.span(quoting: "three times")
+        let utf16Start = sampler.utf16Offset(ofCodePoint: span.start)
+        let utf8Start = sampler.utf8Offset(ofCodePoint: span.start)
+        #expect(utf16Start != span.start)
+        #expect(utf8Start != span.start)
+        #expect(utf8Start != utf16Start)
+        let utf16 = Array(sampler.text.utf16)
+        #expect(String(decoding: utf16[utf16Start..<(utf16Start + 11)], as: UTF16.self) == "three times")
+        let bytes = Array(sampler.text.utf8)
+        #expect(String(decoding: bytes[utf8Start..<(utf8Start + 11)], as: UTF8.self) == "three times")
+        let misread = try sampler.span(start: utf16Start, end: utf16Start + 11)
+        #expect(misread.quote != "three times", "UTF-16 offsets read as code points land on other text")
+        let flag = try sampler.span(quoting: "🇯🇵")
+        #expect(flag.length == 2, "a flag is two regional-indicator code points")
+    }
+
+    @Test("The bundled samples are the shared corpus, when that corpus is beside the checkout")
+    func bundledSamplesMatchCorpus() throws {
+        let corpus = Fixtures.samplesFolder + "/../../shared/corpus"
+        for name in ["japan-us-2plus2.txt", "unicode-sampler.txt"] where FileManager.default.fileExists(atPath: corpus + "/" + name) {
+            let shared = try String(contentsOfFile: corpus + "/" + name, encoding: .utf8)
+            let bundled = try String(contentsOfFile: Fixtures.samplesFolder + "/" + name, encoding: .utf8)
+            #expect(DocumentText.sameScalars(shared, bundled), "\(name) differs from the shared corpus")
+        }
+    }
+
+    @Test("SHA-256 of the text")
+    func sha() {
+        #expect(DocumentText("abc").sha256 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
+    @Test("Document size and title limits")
+    func documentLimits() throws {
+        let project = try ProjectID("p")
+        let id = try DocumentID("d")
+        #expect { try Document(id: id, project: project, title: "t", text: "12345", maximumBytes: 4) } throws: {
+            ($0 as? CoreError)?.code == .valueTooLong
+        }
+        #expect { try Document(id: id, project: project, title: String(repeating: "t", count: 501), text: "x") } throws: {
+            ($0 as? CoreError)?.code == .valueTooLong
+        }
+    }
+}
