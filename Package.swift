@@ -9,7 +9,7 @@ let sharedSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
-let package = Package(
+var package = Package(
     name: "Gloss",
     platforms: [.macOS(.v15)],
     products: [
@@ -48,3 +48,18 @@ let package = Package(
         ),
     ]
 )
+
+// Benchmarks build only when asked for (GLOSS_BENCHMARKS=1, as scripts/bench-core does),
+// so the everyday build and CI stay fast.
+if Context.environment["GLOSS_BENCHMARKS"] == "1" {
+    package.products.append(.executable(name: "gloss-core-bench", targets: ["gloss-core-bench"]))
+    package.targets.append(.target(name: "HeapUsage", path: "Benchmarks/HeapUsage"))
+    package.targets.append(
+        .executableTarget(
+            name: "gloss-core-bench",
+            dependencies: ["GlossCore", "GlossCoreTesting", "HeapUsage"],
+            path: "Benchmarks/CoreBenchmark",
+            swiftSettings: sharedSettings
+        )
+    )
+}

@@ -207,7 +207,7 @@ def main():
         flush=True,
     )
 
-    print(f"memory_per_op bytes={(rss_after - rss_before) / ops_count:.1f}", flush=True)
+    print(f"memory_per_op rss_bytes={(rss_after - rss_before) / ops_count:.1f}", flush=True)
     log(f"total {time.perf_counter() - t_start:.1f}s")
 
 

@@ -16,6 +16,7 @@ public enum Limits {
     public static let maximumQuoteLength = 100_000
 
     static func check(_ value: String, limit: Int, what: String) throws(CoreError) {
+        if value.utf8.count <= limit { return }
         let length = value.unicodeScalars.count
         guard length <= limit else {
             throw CoreError(.valueTooLong, "the \(what) has \(length) code points; the limit is \(limit)")

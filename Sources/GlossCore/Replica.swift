@@ -28,8 +28,7 @@ public struct Replica: Sendable {
     public mutating func perform(
         _ payload: AnnotationOperation.Payload, on annotation: AnnotationID, by author: String, wallClockMilliseconds: UInt64
     ) throws(CoreError) -> AnnotationOperation {
-        let state = annotations[annotation] ?? AnnotationState(id: annotation)
-        var seen = Self.seenContext(of: payload, in: state)
+        var seen = annotations[annotation].map { Self.seenContext(of: payload, in: $0) } ?? CausalContext()
         seen.formUnion(CausalContext(applied.vector))
         let operation = AnnotationOperation(
             dot: Dot(replica: id, counter: counter + 1),

@@ -49,35 +49,27 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The pointwise maximum with `other`.
+    /// The pointwise maximum with `other`. Updates counters in place and only
+    /// reallocates when `other` names a replica this vector lacks.
     public mutating func formUnion(_ other: VersionVector) {
         if other.entries.isEmpty { return }
         if entries.isEmpty {
             entries = other.entries
             return
         }
-        var merged: [Entry] = []
-        merged.reserveCapacity(entries.count + other.entries.count)
-        var left = 0
-        var right = 0
-        while left < entries.count, right < other.entries.count {
-            let a = entries[left]
-            let b = other.entries[right]
-            if a.replica == b.replica {
-                merged.append(a.counter >= b.counter ? a : b)
-                left += 1
-                right += 1
-            } else if a.replica < b.replica {
-                merged.append(a)
-                left += 1
+        var missing: [Entry] = []
+        var index = 0
+        for entry in other.entries {
+            while index < entries.count, entries[index].replica < entry.replica { index += 1 }
+            if index < entries.count, entries[index].replica == entry.replica {
+                if entries[index].counter < entry.counter { entries[index] = entry }
             } else {
-                merged.append(b)
-                right += 1
+                missing.append(entry)
             }
         }
-        merged.append(contentsOf: entries[left...])
-        merged.append(contentsOf: other.entries[right...])
-        if merged != entries { entries = merged }
+        if missing.isEmpty { return }
+        entries.append(contentsOf: missing)
+        entries.sort { $0.replica < $1.replica }
     }
 
     /// Whether every operation covered by `other` is covered by this vector.

@@ -65,7 +65,7 @@ func printDocument(_ site: Replica) {
 }
 
 func printAnnotations(_ site: Replica) {
-    for view in site.views {
+    for view in site.views.sorted(by: { $0.span.value.start < $1.span.value.start }) {
         var line = "  \(view.span.value) label=\(view.label.value)"
         if !view.note.value.isEmpty { line += " note=\"\(view.note.value)\"" }
         if !view.tags.isEmpty { line += " tags=\(view.tags)" }
