@@ -17,10 +17,7 @@ public struct DocumentText: Sendable {
     public init(_ text: String) {
         self.text = text
         scalars = Array(text.unicodeScalars)
-        sha256 = SHA256.hash(data: Array(text.utf8)).map { byte in
-            let digits = String(byte, radix: 16)
-            return digits.count == 1 ? "0" + digits : digits
-        }.joined()
+        sha256 = Hex.encode(SHA256.hash(data: Array(text.utf8)))
     }
 
     /// The number of code points.

@@ -20,10 +20,5 @@ public struct StateDigest: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Lower-case hexadecimal.
-    public var description: String {
-        bytes.map { byte in
-            let digits = String(byte, radix: 16)
-            return digits.count == 1 ? "0" + digits : digits
-        }.joined()
-    }
+    public var description: String { Hex.encode(bytes) }
 }
