@@ -15,11 +15,17 @@ var package = Package(
     products: [
         .library(name: "GlossCore", targets: ["GlossCore"]),
         .library(name: "GlossCoreTesting", targets: ["GlossCoreTesting"]),
+        .library(name: "GlossStore", targets: ["GlossStore"]),
+        .library(name: "GlossEmbeddedPostgres", targets: ["GlossEmbeddedPostgres"]),
+        .executable(name: "glossd", targets: ["glossd"]),
         .executable(name: "gloss-merge-demo", targets: ["gloss-merge-demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         .target(
@@ -30,6 +36,31 @@ var package = Package(
         .target(
             name: "GlossCoreTesting",
             dependencies: ["GlossCore"],
+            swiftSettings: sharedSettings
+        ),
+        .target(
+            name: "GlossStore",
+            dependencies: [
+                "GlossCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .target(
+            name: "GlossEmbeddedPostgres",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: sharedSettings
+        ),
+        .executableTarget(
+            name: "glossd",
+            dependencies: [
+                "GlossCore",
+                "GlossStore",
+                "GlossEmbeddedPostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: sharedSettings
         ),
         .executableTarget(
@@ -43,6 +74,17 @@ var package = Package(
                 "GlossCore",
                 "GlossCoreTesting",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "GlossStoreTests",
+            dependencies: [
+                "GlossCore",
+                "GlossCoreTesting",
+                "GlossStore",
+                "GlossEmbeddedPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: sharedSettings
         ),

@@ -116,6 +116,25 @@ public struct AnnotationState: Hashable, Sendable {
         return all
     }
 
+    /// What the author of `payload` declares as seen, before adding the
+    /// author's own version vector: the context of the register it writes, or
+    /// of the whole annotation for a deletion.
+    public func seenContext(for payload: AnnotationOperation.Payload) -> CausalContext {
+        switch payload {
+        case .create: CausalContext()
+        case .set(let value), .resolve(let value):
+            switch value.field {
+            case .span: span.context
+            case .label: label.context
+            case .note: note.context
+            case .review: review.context
+            }
+        case .addTag(let tag), .removeTag(let tag): tags[Tag(tag)]?.context ?? CausalContext()
+        case .delete: seen
+        case .restore: lifecycle.context
+        }
+    }
+
     /// The tags present, sorted by their UTF-8 bytes.
     public var presentTags: [String] {
         tags.filter { !$0.value.isEmpty }.keys.sorted().map(\.name)

@@ -28,7 +28,7 @@ public struct Replica: Sendable {
     public mutating func perform(
         _ payload: AnnotationOperation.Payload, on annotation: AnnotationID, by author: String, wallClockMilliseconds: UInt64
     ) throws(CoreError) -> AnnotationOperation {
-        var seen = annotations[annotation].map { Self.seenContext(of: payload, in: $0) } ?? CausalContext()
+        var seen = annotations[annotation]?.seenContext(for: payload) ?? CausalContext()
         seen.formUnion(CausalContext(applied.vector))
         let operation = AnnotationOperation(
             dot: Dot(replica: id, counter: counter + 1),
@@ -78,23 +78,5 @@ public struct Replica: Sendable {
     /// annotations have the same digest, whatever order they merged in.
     public var digest: StateDigest {
         StateDigest(of: annotations.keys.sorted().map { annotations[$0]! })
-    }
-
-    /// What the author of `payload` must declare as seen: the context of the
-    /// register it writes, or of the whole annotation for a deletion.
-    static func seenContext(of payload: AnnotationOperation.Payload, in state: AnnotationState) -> CausalContext {
-        switch payload {
-        case .create: CausalContext()
-        case .set(let value), .resolve(let value):
-            switch value.field {
-            case .span: state.span.context
-            case .label: state.label.context
-            case .note: state.note.context
-            case .review: state.review.context
-            }
-        case .addTag(let tag), .removeTag(let tag): state.tags[Tag(tag)]?.context ?? CausalContext()
-        case .delete: state.seen
-        case .restore: state.lifecycle.context
-        }
     }
 }

@@ -1,0 +1,292 @@
+public import GlossCore
+import Foundation
+public import Logging
+import NIOCore
+public import PostgresNIO
+
+/// Gloss's persistence in PostgreSQL: the operation log, the materialized
+/// annotation state, version vectors and documents.
+///
+/// Writes go through a group committer, so many concurrent writers share
+/// transactions and each learns its operation is durable only after the
+/// commit. When PostgreSQL is unreachable, calls fail with the retryable
+/// ``StoreError/Code/unavailable`` and the store recovers by itself once the
+/// database is back. Call ``run()`` (it runs the connection pool) before, or
+/// concurrently with, everything else.
+public final class GlossStore: Sendable {
+    /// Tuning for the store.
+    public struct Options: Sendable {
+        /// Most operations stored in one transaction.
+        public var maximumBatch = 1_000
+        /// Most annotation states kept in memory.
+        public var cacheLimit = 200_000
+        /// How far ahead of the local clock a received operation's timestamp may be.
+        public var maximumDriftMilliseconds = HybridLogicalClock.defaultMaximumDriftMilliseconds
+
+        /// The defaults.
+        public init() {}
+    }
+
+    /// This process's replica id.
+    public let replica: ReplicaID
+    /// The connection pool.
+    public let client: PostgresClient
+    let logger: Logger
+    private let committer: GroupCommitter
+
+    /// A store on `database`, writing as `replica`.
+    public init(database: DatabaseConfiguration, replica: ReplicaID, options: Options = Options(), logger: Logger) {
+        var configuration: PostgresClient.Configuration
+        if let socket = database.unixSocketPath {
+            configuration = .init(unixSocketPath: socket, username: database.username, password: database.password, database: database.database)
+        } else {
+            configuration = .init(
+                host: database.host, port: database.port, username: database.username, password: database.password,
+                database: database.database, tls: .disable
+            )
+        }
+        configuration.options.maximumConnections = database.maximumConnections
+        configuration.options.connectTimeout = .seconds(5)
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.replica = replica
+        self.logger = logger
+        committer = GroupCommitter(
+            client: client, replica: replica, logger: logger, maximumBatch: options.maximumBatch, cacheLimit: options.cacheLimit,
+            maximumDriftMilliseconds: options.maximumDriftMilliseconds,
+            wallClock: { UInt64(max(0, Date().timeIntervalSince1970 * 1000)) }
+        )
+    }
+
+    /// Runs the connection pool until the surrounding task is cancelled.
+    public func run() async {
+        await client.run()
+    }
+
+    /// Applies pending migrations from `Schema/` and records this replica id.
+    @discardableResult
+    public func migrate(migrations: [Migration]) async throws(StoreError) -> [Int] {
+        let applied = try await Migrator(migrations: migrations).migrate(client, logger: logger)
+        try await register()
+        return applied
+    }
+
+    /// Checks the schema is current and records this replica id.
+    public func verifySchema(migrations: [Migration]) async throws(StoreError) {
+        try await Migrator(migrations: migrations).verify(client, logger: logger)
+        try await register()
+    }
+
+    private func register() async throws(StoreError) {
+        try await execute(
+            "INSERT INTO replicas (replica_id) VALUES (\(replica.rawValue)) ON CONFLICT (replica_id) DO UPDATE SET last_started_at = now()",
+            doing: "registering the replica id"
+        )
+    }
+
+    // MARK: Writes
+
+    /// Makes a new operation on an annotation here and stores it; returns it once durable.
+    ///
+    /// The operation's dot, timestamp and causal context are assigned in commit order.
+    /// - Throws: ``StoreError/Code/invalid`` (with the core's error) or ``StoreError/Code/unavailable``.
+    public func perform(_ payload: AnnotationOperation.Payload, on annotation: AnnotationID, by author: String) async throws(StoreError) -> AnnotationOperation {
+        try await submit(.local(payload: payload, annotation: annotation, author: author))[0]
+    }
+
+    /// Stores operations made elsewhere: all of them or, if any is invalid, none.
+    /// Operations already stored are ignored. Returns once durable.
+    public func apply(_ operations: [AnnotationOperation]) async throws(StoreError) {
+        guard !operations.isEmpty else { return }
+        _ = try await submit(.remote(operations))
+    }
+
+    private func submit(_ work: WriteRequest.Work) async throws(StoreError) -> [AnnotationOperation] {
+        do {
+            return try await committer.submit(work)
+        } catch {
+            throw StoreError.from(error, doing: "writing")
+        }
+    }
+
+    /// Groups committed and operations written since start.
+    public func commitStatistics() async -> (commits: Int, operations: Int) {
+        (await committer.commits, await committer.operationsWritten)
+    }
+
+    // MARK: Documents
+
+    /// Stores a document. Storing the same text again under the same id is a no-op.
+    ///
+    /// - Throws: ``StoreError/Code/documentExists`` when the id holds a different text.
+    public func putDocument(_ document: Document) async throws(StoreError) {
+        let text = document.text
+        try await execute(
+            """
+            INSERT INTO projects (id) VALUES (\(document.project.rawValue)) ON CONFLICT DO NOTHING
+            """,
+            doing: "storing the project"
+        )
+        try await execute(
+            """
+            INSERT INTO documents (id, project_id, title, body, sha256, code_points)
+            VALUES (\(document.id.rawValue), \(document.project.rawValue), \(document.title), \(text.text), \(text.sha256), \(text.count))
+            ON CONFLICT (id) DO NOTHING
+            """,
+            doing: "storing the document"
+        )
+        let stored = try await rows(
+            "SELECT sha256, project_id FROM documents WHERE id = \(document.id.rawValue)", as: (String, String).self, doing: "reading the document"
+        )
+        guard let (sha, project) = stored.first, sha == text.sha256, project == document.project.rawValue else {
+            throw StoreError(.documentExists, "document '\(document.id)' already exists with a different text or project; a corrected text is a new document with a new id")
+        }
+    }
+
+    /// The document with `id`, if stored.
+    public func document(_ id: DocumentID) async throws(StoreError) -> Document? {
+        let found = try await rows(
+            "SELECT project_id, title, body FROM documents WHERE id = \(id.rawValue)", as: (String, String, String).self,
+            doing: "reading a document"
+        )
+        guard let (project, title, body) = found.first else { return nil }
+        do {
+            return try Document(id: id, project: ProjectID(project), title: title, text: body, maximumBytes: .max)
+        } catch {
+            throw StoreError(.internalError, "stored document '\(id)' is not valid: \(error)")
+        }
+    }
+
+    /// The ids and titles of a project's documents, sorted by id.
+    public func documents(in project: ProjectID) async throws(StoreError) -> [(id: DocumentID, title: String)] {
+        try await rows(
+            "SELECT id, title FROM documents WHERE project_id = \(project.rawValue) ORDER BY id", as: (String, String).self,
+            doing: "listing documents"
+        ).compactMap { row in (try? DocumentID(row.0)).map { (id: $0, title: row.1) } }
+    }
+
+    // MARK: Reads
+
+    /// One annotation's merged state, if any operation on it is stored.
+    public func annotation(_ id: AnnotationID) async throws(StoreError) -> AnnotationState? {
+        try await states("SELECT state FROM annotations WHERE id = \(id.uuid)", doing: "reading an annotation").first
+    }
+
+    /// Every created annotation of a document, by span start; deleted ones only when asked.
+    public func annotations(of document: DocumentID, includeDeleted: Bool = false) async throws(StoreError) -> [AnnotationState] {
+        try await states(
+            """
+            SELECT state FROM annotations
+            WHERE document_id = \(document.rawValue) AND created AND (\(includeDeleted) OR NOT deleted)
+            ORDER BY span_start, id
+            """,
+            doing: "reading a document's annotations"
+        )
+    }
+
+    /// One page of annotations matching `filter`, in change order, after `cursor`.
+    public func list(_ filter: AnnotationFilter, after cursor: Int64 = 0, limit: Int = 500) async throws(StoreError) -> AnnotationPage {
+        let found = try await rows(filteredQuery(filter, after: cursor, limit: limit), as: (Int64, ByteBuffer).self, doing: "listing annotations")
+        let states = try found.map { row throws(StoreError) in try Self.decodeState(row.1) }
+        return AnnotationPage(annotations: states, nextCursor: found.count == limit ? found.last?.0 : nil)
+    }
+
+    /// Streams every annotation matching `filter` from one consistent snapshot,
+    /// in change order, without loading them all: rows are fetched as `body` consumes them.
+    public func forEachAnnotation(
+        _ filter: AnnotationFilter, _ body: (AnnotationState, Int64) async throws -> Void
+    ) async throws {
+        let sequence = try await client.query(filteredQuery(filter, after: 0, limit: Int.max), logger: logger)
+        for try await (cursor, state) in sequence.decode((Int64, ByteBuffer).self) {
+            try await body(try Self.decodeState(state), cursor)
+        }
+    }
+
+    private func filteredQuery(_ filter: AnnotationFilter, after cursor: Int64, limit: Int) -> PostgresQuery {
+        """
+        SELECT change_seq, state FROM annotations
+        WHERE created
+          AND (\(filter.project?.rawValue)::text IS NULL OR project_id = \(filter.project?.rawValue))
+          AND (cardinality(\(filter.documents.map(\.rawValue))::text[]) = 0 OR document_id = ANY(\(filter.documents.map(\.rawValue))))
+          AND (\(filter.label)::text IS NULL OR label = \(filter.label))
+          AND (\(filter.author)::text IS NULL OR last_author = \(filter.author))
+          AND (\(filter.status?.rawValue)::text IS NULL OR status = \(filter.status?.rawValue))
+          AND updated_hlc > \(Int64(bitPattern: filter.changedSince?.rawValue ?? 0))
+          AND (\(filter.includeDeleted) OR NOT deleted)
+          AND change_seq > \(cursor)
+        ORDER BY change_seq
+        LIMIT \(Int64(limit))
+        """
+    }
+
+    /// The stored version vector: for each origin, every counter up to it is stored.
+    public func versionVector() async throws(StoreError) -> VersionVector {
+        let found = try await rows("SELECT origin, counter FROM version_vector", as: (String, Int64).self, doing: "reading the version vector")
+        return VersionVector(found.compactMap { row in (try? ReplicaID(row.0)).map { ($0, UInt64(row.1)) } })
+    }
+
+    /// Stored operations not covered by `vector`, in (origin, counter) order, at most
+    /// `limit`, after the dot `cursor` — for a peer catching up in batches.
+    public func operations(after vector: VersionVector, from cursor: Dot? = nil, limit: Int = 1_000) async throws(StoreError) -> [AnnotationOperation] {
+        let origins = vector.entries.map(\.replica.rawValue)
+        let counters = vector.entries.map { Int64($0.counter) }
+        let found = try await rows(
+            """
+            SELECT body FROM operations o
+            WHERE (o.origin, o.counter) > (\(cursor?.replica.rawValue ?? ""), \(Int64(cursor?.counter ?? 0)))
+              AND o.counter > coalesce((SELECT v.c FROM unnest(\(origins)::text[], \(counters)::bigint[]) AS v(origin, c) WHERE v.origin = o.origin), 0)
+            ORDER BY o.origin, o.counter
+            LIMIT \(Int64(limit))
+            """,
+            as: ByteBuffer.self,
+            doing: "reading operations"
+        )
+        return try found.map { body throws(StoreError) in
+            do {
+                return try AnnotationOperation(decoding: Array(buffer: body))
+            } catch {
+                throw StoreError(.internalError, "a stored operation does not decode: \(error)")
+            }
+        }
+    }
+
+    /// Drops cached state so the next write rereads it (after the database was changed by hand or restored).
+    public func invalidateCache() async {
+        await committer.invalidate()
+    }
+
+    // MARK: Helpers
+
+    func execute(_ query: PostgresQuery, doing what: String) async throws(StoreError) {
+        do {
+            _ = try await client.query(query, logger: logger).collect()
+        } catch {
+            throw StoreError.from(error, doing: what)
+        }
+    }
+
+    func rows<each Column: PostgresDecodable>(
+        _ query: PostgresQuery, as type: (repeat each Column).Type, doing what: String
+    ) async throws(StoreError) -> [(repeat each Column)] {
+        do {
+            var result: [(repeat each Column)] = []
+            for try await row in try await client.query(query, logger: logger) {
+                result.append(try row.decode((repeat each Column).self))
+            }
+            return result
+        } catch {
+            throw StoreError.from(error, doing: what)
+        }
+    }
+
+    private func states(_ query: PostgresQuery, doing what: String) async throws(StoreError) -> [AnnotationState] {
+        try await rows(query, as: ByteBuffer.self, doing: what).map { body throws(StoreError) in try Self.decodeState(body) }
+    }
+
+    static func decodeState(_ body: ByteBuffer) throws(StoreError) -> AnnotationState {
+        do {
+            return try AnnotationState(decoding: Array(buffer: body))
+        } catch {
+            throw StoreError(.internalError, "a stored annotation state does not decode: \(error)")
+        }
+    }
+}

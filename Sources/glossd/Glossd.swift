@@ -1,0 +1,20 @@
+import ArgumentParser
+
+/// `glossd`, the Gloss server executable.
+@main
+struct Glossd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "glossd",
+        abstract: "The Gloss annotation sync server.",
+        discussion: """
+            glossd keeps annotations in PostgreSQL and merges concurrent edits.
+            Connection settings come from flags or GLOSS_* environment variables.
+
+            Examples:
+              glossd postgres start --folder /tmp/gloss-pg      # a private PostgreSQL for trying things
+              glossd migrate --database-url postgres://gloss@127.0.0.1:5433/gloss
+              glossd check   --database-url postgres://gloss@127.0.0.1:5433/gloss
+            """,
+        subcommands: [Migrate.self, Check.self, Postgres.self]
+    )
+}
