@@ -45,7 +45,8 @@ public struct NetworkSimulator: Sendable {
     private var random: SeededRandom
     private var inFlight: [(to: Int, operation: AnnotationOperation)] = []
     private var group: [Int]?
-    private var wallClocks: [UInt64]
+    private var now: UInt64 = 1_700_000_000_000
+    private var skews: [UInt64]
     private let faults: NetworkFaults
     private let editor = RandomEditor()
 
@@ -56,7 +57,7 @@ public struct NetworkSimulator: Sendable {
         random = SeededRandom(seed: seed)
         replicas = (0..<replicaCount).map { Replica(id: try! ReplicaID("r\($0)")) }
         known = Array(repeating: [:], count: replicaCount)
-        wallClocks = Array(repeating: 1_700_000_000_000, count: replicaCount)
+        skews = Array(repeating: 0, count: replicaCount)
     }
 
     /// Runs `steps` random events: edits, deliveries and partition changes.
@@ -103,7 +104,7 @@ public struct NetworkSimulator: Sendable {
 
     private mutating func edit(at index: Int) {
         advanceClock(of: index)
-        let operation = editor.edit(&replicas[index], wallClock: wallClocks[index], using: &random)
+        let operation = editor.edit(&replicas[index], wallClock: wallClock(of: index), using: &random)
         known[index][operation.dot] = operation
         trace.append("edit \(operation)")
         for target in 0..<replicas.count where target != index {
@@ -130,7 +131,7 @@ public struct NetworkSimulator: Sendable {
     private mutating func receive(_ operation: AnnotationOperation, at index: Int) {
         advanceClock(of: index)
         do {
-            let fresh = try replicas[index].receive(operation, wallClockMilliseconds: wallClocks[index])
+            let fresh = try replicas[index].receive(operation, wallClockMilliseconds: wallClock(of: index))
             if fresh { known[index][operation.dot] = operation }
             trace.append("deliver \(operation.dot) to r\(index)\(fresh ? "" : " (repeat)")")
         } catch {
@@ -149,13 +150,17 @@ public struct NetworkSimulator: Sendable {
         }
     }
 
+    /// Advances simulated time; now and then a replica's wall clock falls behind
+    /// by up to ``NetworkFaults/clockJumpBackMilliseconds`` (a jump back), so
+    /// clocks disagree by a bounded amount however long the run.
     private mutating func advanceClock(of index: Int) {
+        now += UInt64.random(in: 0...20, using: &random)
         if faults.clockJumpBackMilliseconds > 0, random.chance(0.02) {
-            wallClocks[index] -= UInt64.random(in: 0...faults.clockJumpBackMilliseconds, using: &random)
-        } else {
-            wallClocks[index] += UInt64.random(in: 0...20, using: &random)
+            skews[index] = UInt64.random(in: 0...faults.clockJumpBackMilliseconds, using: &random)
         }
     }
+
+    private func wallClock(of index: Int) -> UInt64 { now - skews[index] }
 }
 
 extension ReplicaID {

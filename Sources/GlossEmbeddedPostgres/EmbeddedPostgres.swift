@@ -2,7 +2,7 @@ import Foundation
 
 /// A private PostgreSQL cluster in a folder of its own, for `glossd dev`, the
 /// demo and the tests: created on first use, listening on a free loopback
-/// port (and a Unix socket inside the folder), reused while it runs, stopped
+/// port (the same one again after a restart, when it is still free) (and a Unix socket inside the folder), reused while it runs, stopped
 /// cleanly.
 ///
 /// PostgreSQL refuses to run as root, so when this process is root the
@@ -41,6 +41,8 @@ public struct EmbeddedPostgres: Sendable {
     var dataFolder: String { folder + "/data" }
     var socketFolder: String { folder + "/socket" }
     var logFile: String { folder + "/postgres.log" }
+    /// The port the cluster last listened on; a restart takes it again when it is free.
+    var portFile: String { folder + "/port" }
 
     /// The account that owns and runs the cluster when this process is root.
     var serverUser: String? { geteuid() == 0 ? "postgres" : nil }
@@ -54,7 +56,8 @@ public struct EmbeddedPostgres: Sendable {
             try initialize(binaries)
         }
         if let running = try runningEndpoint(binaries) { return running }
-        let port = try FreePort.find()
+        let previous = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let port = try previous.flatMap { FreePort.isFree($0) ? $0 : nil } ?? FreePort.find()
         let options = [
             "-c port=\(port)", "-c listen_addresses=127.0.0.1", "-c unix_socket_directories=\(socketFolder)",
             "-c max_connections=300", "-c fsync=\(durable ? "on" : "off")",
@@ -67,6 +70,7 @@ public struct EmbeddedPostgres: Sendable {
             let log = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
             throw EmbeddedPostgresError("PostgreSQL did not start in \(folder)", output: started.output + "\n" + String(log.suffix(3_000)))
         }
+        try? String(port).write(toFile: portFile, atomically: true, encoding: .utf8)
         return endpoint(port: port)
     }
 

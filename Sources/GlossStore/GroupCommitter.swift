@@ -74,9 +74,12 @@ actor GroupCommitter {
         committing = false
     }
 
+    /// How often a group is retried when another process changed its annotations first.
+    static let maximumAttempts = 12
+
     private func commit(_ batch: [WriteRequest]) async {
         var lastError = StoreError(.unavailable, "could not write")
-        for attempt in 1...4 {
+        for attempt in 1...Self.maximumAttempts {
             do {
                 if needsResync { try await resync() }
                 try await loadMissing(Set(batch.flatMap(\.annotations)))
@@ -101,6 +104,7 @@ actor GroupCommitter {
                     cache.evict(batch.flatMap(\.annotations))
                     lastError = StoreError(.unavailable, "annotations kept changing under concurrent writers; retry")
                     logger.debug("retrying a group after a concurrent change", metadata: ["attempt": "\(attempt)"])
+                    try? await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * attempt))))
                     continue
                 }
                 needsResync = true

@@ -1,0 +1,118 @@
+import Foundation
+import GlossCore
+import GlossEmbeddedPostgres
+import GlossStore
+import Logging
+import PostgresNIO
+import Testing
+
+/// A fresh database for one test, in the cluster named by `GLOSS_TEST_DATABASE_URL`
+/// (scripts/test starts one) or, when that is unset, in a private cluster under
+/// /tmp that the tests start and reuse.
+struct TestDatabase {
+    let configuration: DatabaseConfiguration
+    let admin: DatabaseConfiguration
+
+    static let migrations: [Migration] = {
+        let schema = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Schema").standardized
+        return try! Migration.load(from: schema)
+    }()
+
+    /// The cluster's `postgres` database, for creating and dropping test databases.
+    static func adminConfiguration() throws -> DatabaseConfiguration {
+        if let url = ProcessInfo.processInfo.environment["GLOSS_TEST_DATABASE_URL"] {
+            var configuration = try DatabaseConfiguration(url: url)
+            configuration.database = "postgres"
+            return configuration
+        }
+        let cluster = EmbeddedPostgres(folder: "/tmp/gloss-swift-test-cluster", durable: false)
+        let endpoint = try cluster.start()
+        return DatabaseConfiguration(host: endpoint.host, port: endpoint.port, username: endpoint.username, database: "postgres")
+    }
+
+    /// Creates an empty database with a unique name.
+    static func create() async throws -> TestDatabase {
+        let admin = try adminConfiguration()
+        let name = "gloss_test_\(UInt64.random(in: 0...UInt64.max) % 1_000_000_000_000)"
+        try await adminQuery(admin, PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+        var configuration = admin
+        configuration.database = name
+        configuration.maximumConnections = 16
+        return TestDatabase(configuration: configuration, admin: admin)
+    }
+
+    /// Runs one statement on the admin database.
+    static func adminQuery(_ admin: DatabaseConfiguration, _ query: PostgresQuery) async throws {
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(host: admin.host, port: admin.port, username: admin.username, password: admin.password, database: admin.database, tls: .disable),
+            id: 1, logger: Logger(label: "test.admin")
+        )
+        defer { Task { try? await connection.close() } }
+        _ = try await connection.query(query, logger: Logger(label: "test.admin")).collect()
+    }
+
+    /// Drops the database (ending its sessions).
+    func drop() async {
+        try? await Self.adminQuery(admin, PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(configuration.database) WITH (FORCE)"))
+    }
+
+    /// Runs `body` with a migrated store writing as `replica`, then shuts the store down.
+    func withStore<Result: Sendable>(
+        replica: String = "test-a", options: GlossStore.Options = GlossStore.Options(), migrate: Bool = true,
+        _ body: @Sendable @escaping (GlossStore) async throws -> Result
+    ) async throws -> Result {
+        var logger = Logger(label: "test.store")
+        logger.logLevel = .error
+        let store = GlossStore(database: configuration, replica: try ReplicaID(replica), options: options, logger: logger)
+        return try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask {
+                await store.run()
+                return nil
+            }
+            group.addTask {
+                if migrate { try await store.migrate(migrations: Self.migrations) }
+                return try await body(store)
+            }
+            defer { group.cancelAll() }
+            while let next = try await group.next() {
+                if let result = next { return result }
+            }
+            throw CancellationError()
+        }
+    }
+
+    /// Runs a query on this test database and returns the first column of the first row as an integer.
+    func count(_ sql: String) async throws -> Int {
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(
+                host: configuration.host, port: configuration.port, username: configuration.username, password: nil,
+                database: configuration.database, tls: .disable
+            ),
+            id: 2, logger: Logger(label: "test.count")
+        )
+        defer { Task { try? await connection.close() } }
+        for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test.count")).decode(Int64.self) {
+            return Int(value)
+        }
+        return 0
+    }
+}
+
+/// Runs `body` with a fresh database and drops it afterwards.
+func withTestDatabase<Result: Sendable>(_ body: (TestDatabase) async throws -> Result) async throws -> Result {
+    let database = try await TestDatabase.create()
+    do {
+        let result = try await body(database)
+        await database.drop()
+        return result
+    } catch {
+        await database.drop()
+        throw error
+    }
+}
+
+/// A document for store tests.
+let sampleDocument = try! Document(
+    id: DocumentID("article"), project: ProjectID("news"), title: "Article",
+    text: "Japan and the United States will hold security talks. Kishida’s visit to Washington follows; café vs cafe\u{301}."
+)
