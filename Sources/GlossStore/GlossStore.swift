@@ -20,6 +20,8 @@ public final class GlossStore: Sendable {
         public var maximumBatch = 1_000
         /// Most annotation states kept in memory.
         public var cacheLimit = 200_000
+        /// How long a write may wait for PostgreSQL before failing with ``StoreError/Code/unavailable``.
+        public var writeTimeout: Duration = .seconds(5)
         /// How far ahead of the local clock a received operation's timestamp may be.
         public var maximumDriftMilliseconds = HybridLogicalClock.defaultMaximumDriftMilliseconds
 
@@ -52,6 +54,7 @@ public final class GlossStore: Sendable {
         self.logger = logger
         committer = GroupCommitter(
             client: client, replica: replica, logger: logger, maximumBatch: options.maximumBatch, cacheLimit: options.cacheLimit,
+            timeout: options.writeTimeout,
             maximumDriftMilliseconds: options.maximumDriftMilliseconds,
             wallClock: { UInt64(max(0, Date().timeIntervalSince1970 * 1000)) }
         )

@@ -17,6 +17,7 @@ actor GroupCommitter {
     private let logger: Logger
     let replica: ReplicaID
     private let maximumBatch: Int
+    private let timeout: Duration
     private let wallClock: @Sendable () -> UInt64
 
     private var pending: [WriteRequest] = []
@@ -32,9 +33,10 @@ actor GroupCommitter {
     private(set) var operationsWritten = 0
 
     init(
-        client: PostgresClient, replica: ReplicaID, logger: Logger, maximumBatch: Int, cacheLimit: Int,
+        client: PostgresClient, replica: ReplicaID, logger: Logger, maximumBatch: Int, cacheLimit: Int, timeout: Duration,
         maximumDriftMilliseconds: UInt64, wallClock: @escaping @Sendable () -> UInt64
     ) {
+        self.timeout = timeout
         self.client = client
         self.replica = replica
         self.logger = logger
@@ -83,10 +85,17 @@ actor GroupCommitter {
             do {
                 if needsResync { try await resync() }
                 try await loadMissing(Set(batch.flatMap(\.annotations)))
+                try Task.checkCancellation()
                 var group = PreparedGroup()
                 for request in batch { prepare(request, into: &group) }
                 if !group.operations.isEmpty {
-                    try await store(group)
+                    let client = client
+                    let logger = logger
+                    let operations = group.operations
+                    let states = group.states
+                    try await withDeadline(timeout, doing: "committing") {
+                        try await Self.store(operations, states: states, client: client, logger: logger)
+                    }
                     for (id, entry) in group.states { cache.store(id, VersionedState(state: entry.state, version: entry.version + 1)) }
                     commits += 1
                     operationsWritten += group.operations.count
@@ -170,7 +179,24 @@ actor GroupCommitter {
 
     /// Rereads this replica's counter, the version vector and the clock floor; empties the cache.
     private func resync() async throws {
+        let client = client
+        let logger = logger
+        let replica = replica
+        let (fresh, stored, latest) = try await withDeadline(timeout, doing: "reading the version vector") {
+            try await Self.readCounters(client: client, logger: logger, replica: replica)
+        }
         cache.removeAll()
+        counter = UInt64(stored)
+        var vector = fresh
+        vector.advance(replica, to: counter)
+        self.vector = vector
+        if HLCTimestamp(rawValue: UInt64(bitPattern: latest)) > clock.last {
+            clock = HybridLogicalClock(last: HLCTimestamp(rawValue: UInt64(bitPattern: latest)), maximumDriftMilliseconds: clock.maximumDriftMilliseconds)
+        }
+        needsResync = false
+    }
+
+    private static func readCounters(client: PostgresClient, logger: Logger, replica: ReplicaID) async throws -> (VersionVector, Int64, Int64) {
         var fresh = VersionVector()
         for try await (origin, covered) in try await client.query("SELECT origin, counter FROM version_vector", logger: logger)
             .decode((String, Int64).self)
@@ -185,37 +211,40 @@ actor GroupCommitter {
             stored = maximum
             latest = timestamp
         }
-        counter = UInt64(stored)
-        fresh.advance(replica, to: counter)
-        vector = fresh
-        if HLCTimestamp(rawValue: UInt64(bitPattern: latest)) > clock.last {
-            clock = HybridLogicalClock(last: HLCTimestamp(rawValue: UInt64(bitPattern: latest)), maximumDriftMilliseconds: clock.maximumDriftMilliseconds)
-        }
-        needsResync = false
+        return (fresh, stored, latest)
     }
 
     private func loadMissing(_ ids: Set<AnnotationID>) async throws {
         let missing = ids.filter { cache[$0] == nil }
         guard !missing.isEmpty else { return }
         let uuids = missing.map(\.uuid)
+        let client = client
+        let logger = logger
+        let rows = try await withDeadline(timeout, doing: "reading annotations") {
+            var rows: [(AnnotationID, VersionedState)] = []
+            for try await (uuid, version, body) in try await client.query(
+                "SELECT id, version, state FROM annotations WHERE id = ANY(\(uuids))", logger: logger
+            ).decode((UUID, Int64, ByteBuffer).self) {
+                rows.append((AnnotationID(uuid), VersionedState(state: try AnnotationState(decoding: Array(buffer: body)), version: version)))
+            }
+            return rows
+        }
         var found = Set<AnnotationID>()
-        for try await (uuid, version, body) in try await client.query(
-            "SELECT id, version, state FROM annotations WHERE id = ANY(\(uuids))", logger: logger
-        ).decode((UUID, Int64, ByteBuffer).self) {
-            let state = try AnnotationState(decoding: Array(buffer: body))
-            cache.store(AnnotationID(uuid), VersionedState(state: state, version: version))
-            found.insert(AnnotationID(uuid))
+        for (id, state) in rows {
+            cache.store(id, state)
+            found.insert(id)
         }
         for id in missing where !found.contains(id) {
             cache.store(id, VersionedState(state: AnnotationState(id: id), version: 0))
         }
     }
 
-    private func store(_ group: PreparedGroup) async throws {
-        let operations = group.operations
-        let ids = group.states.keys.sorted()
-        let rows = ids.map { MaterializedRow(group.states[$0]!.state) }
-        let states = ids.map { group.states[$0]! }
+    private static func store(
+        _ operations: [AnnotationOperation], states byID: [AnnotationID: VersionedState], client: PostgresClient, logger: Logger
+    ) async throws {
+        let ids = byID.keys.sorted()
+        let rows = ids.map { MaterializedRow(byID[$0]!.state) }
+        let states = ids.map { byID[$0]! }
         let query: PostgresQuery = """
             SELECT gloss_apply_batch(
                 \(operations.map(\.dot.replica.rawValue)), \(operations.map { Int64($0.dot.counter) }),

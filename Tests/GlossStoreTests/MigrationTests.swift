@@ -3,7 +3,7 @@ import GlossStore
 import PostgresNIO
 import Testing
 
-@Suite("Migrations", .serialized)
+@Suite("Migrations", .timeLimit(.minutes(2)))
 struct MigrationTests {
     @Test("Migrating an empty database applies every file; running again is a no-op")
     func fromEmpty() async throws {

@@ -2,7 +2,7 @@ import GlossCore
 import GlossStore
 import Testing
 
-@Suite("Store reads")
+@Suite("Store reads", .timeLimit(.minutes(2)))
 struct ReadTests {
     @Test("Documents round-trip; a different text under the same id is refused")
     func documents() async throws {

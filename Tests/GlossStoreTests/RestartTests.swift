@@ -6,7 +6,7 @@ import Logging
 import Synchronization
 import Testing
 
-@Suite("PostgreSQL restarts")
+@Suite("PostgreSQL restarts", .timeLimit(.minutes(3)))
 struct RestartTests {
     @Test("PostgreSQL stopped and restarted during writes: writers get the retryable error, then succeed; nothing acknowledged is lost")
     func restartDuringWrites() async throws {
@@ -19,7 +19,9 @@ struct RestartTests {
         let database = TestDatabase(configuration: configuration, admin: configuration)
         let errors = ErrorTally()
 
-        let acknowledged = try await database.withStore(replica: "restarted") { store in
+        var options = GlossStore.Options()
+        options.writeTimeout = .milliseconds(700)
+        let acknowledged = try await database.withStore(replica: "restarted", options: options) { store in
             try await store.putDocument(sampleDocument)
             let ids = try await WriteTests.createAnnotations(store, count: 20)
             async let outage: Void = {

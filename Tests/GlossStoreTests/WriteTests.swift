@@ -4,7 +4,7 @@ import GlossStore
 import PostgresNIO
 import Testing
 
-@Suite("Store writes")
+@Suite("Store writes", .timeLimit(.minutes(3)))
 struct WriteTests {
     /// Operations from a simulated three-site run, all delivered (so one replica holds the expected state).
     static func simulatedOperations(seed: UInt64, steps: Int) -> (operations: [AnnotationOperation], expected: StateDigest) {
