@@ -95,12 +95,25 @@ var package = Package(
 // so the everyday build and CI stay fast.
 if Context.environment["GLOSS_BENCHMARKS"] == "1" {
     package.products.append(.executable(name: "gloss-core-bench", targets: ["gloss-core-bench"]))
+    package.products.append(.executable(name: "gloss-store-bench", targets: ["gloss-store-bench"]))
     package.targets.append(.target(name: "HeapUsage", path: "Benchmarks/HeapUsage"))
     package.targets.append(
         .executableTarget(
             name: "gloss-core-bench",
             dependencies: ["GlossCore", "GlossCoreTesting", "HeapUsage"],
             path: "Benchmarks/CoreBenchmark",
+            swiftSettings: sharedSettings
+        )
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "gloss-store-bench",
+            dependencies: [
+                "GlossCore", "GlossStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/StoreBenchmark",
             swiftSettings: sharedSettings
         )
     )

@@ -3,7 +3,8 @@
 -- commit for a whole group of writers).
 --
 -- Operations already stored are skipped (applying an operation is idempotent,
--- so the states are right either way). Each annotation row is written only if
+-- so the states are right either way); a different operation under a stored
+-- dot fails the batch with SQLSTATE GL410. Each annotation row is written only if
 -- its version is still the one the caller merged from (expected = 0: a new
 -- row); otherwise the whole batch fails with SQLSTATE GL409 and nothing is
 -- written, and the caller reloads and retries. Finally the version vector of
@@ -25,10 +26,26 @@ DECLARE
     origin_id text;
     covered bigint;
 BEGIN
+    -- Held shared by every batch; a writer that keeps losing the version race
+    -- takes it exclusively to read and write without interference.
+    PERFORM pg_advisory_xact_lock_shared(7452454025038886770);
+
     INSERT INTO operations (origin, counter, hlc, annotation_id, kind, body)
     SELECT * FROM unnest(op_origin, op_counter, op_hlc, op_annotation, op_kind, op_body)
     ON CONFLICT DO NOTHING;
     GET DIAGNOSTICS stored = ROW_COUNT;
+
+    -- A dot names one operation forever. A different operation under a stored
+    -- dot means the writer's counter is behind (its earlier commit outlived a
+    -- time-out): refuse, so it rereads its counter and retries.
+    IF stored < coalesce(array_length(op_origin, 1), 0) AND EXISTS (
+        SELECT 1 FROM unnest(op_origin, op_counter, op_body) AS u(origin, counter, body)
+        JOIN operations o ON o.origin = u.origin AND o.counter = u.counter
+        WHERE o.body <> u.body
+    ) THEN
+        RAISE EXCEPTION 'an operation with the same dot but different content is already stored; reread counters and retry'
+            USING ERRCODE = 'GL410';
+    END IF;
 
     UPDATE annotations a SET
         version = a.version + 1, change_seq = nextval('annotation_changes'),

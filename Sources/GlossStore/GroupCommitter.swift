@@ -77,43 +77,53 @@ actor GroupCommitter {
     }
 
     /// How often a group is retried when another process changed its annotations first.
-    static let maximumAttempts = 12
+    static let maximumAttempts = 8
+    /// After this many optimistic attempts a group takes the writers' lock exclusively, so it cannot lose again.
+    static let optimisticAttempts = 3
+    /// The advisory lock every `gloss_apply_batch` call holds shared (Schema/0002 writes it in decimal).
+    static let writerLockKey: Int64 = 7_452_454_025_038_886_770
 
     private func commit(_ batch: [WriteRequest]) async {
         var lastError = StoreError(.unavailable, "could not write")
         for attempt in 1...Self.maximumAttempts {
             do {
                 if needsResync { try await resync() }
-                try await loadMissing(Set(batch.flatMap(\.annotations)))
-                try Task.checkCancellation()
-                var group = PreparedGroup()
-                for request in batch { prepare(request, into: &group) }
-                if !group.operations.isEmpty {
-                    let client = client
-                    let logger = logger
-                    let operations = group.operations
-                    let states = group.states
-                    try await withDeadline(timeout, doing: "committing") {
-                        try await Self.store(operations, states: states, client: client, logger: logger)
+                let group: PreparedGroup
+                if attempt <= Self.optimisticAttempts {
+                    try await loadMissing(Set(batch.flatMap(\.annotations)))
+                    try Task.checkCancellation()
+                    group = prepareAll(batch)
+                    if !group.operations.isEmpty {
+                        let (client, logger) = (client, logger)
+                        let (operations, states) = (group.operations, group.states)
+                        try await withDeadline(timeout, doing: "committing") {
+                            try await Self.store(operations, states: states) { try await client.query($0, logger: logger) }
+                        }
                     }
-                    for (id, entry) in group.states { cache.store(id, VersionedState(state: entry.state, version: entry.version + 1)) }
+                } else {
+                    group = try await commitExclusively(batch)
+                }
+                for (id, entry) in group.states { cache.store(id, VersionedState(state: entry.state, version: entry.version + 1)) }
+                if !group.operations.isEmpty {
                     commits += 1
                     operationsWritten += group.operations.count
                 }
                 counter = group.counter
-                if counter > 0 { vector.advance(replica, to: counter) }
+                vector = group.vector
                 for (request, outcome) in zip(batch, group.outcomes) { request.continuation.resume(with: outcome) }
                 return
-            } catch let error as StoreError where error.code == .invalid {
-                lastError = error
-                break
             } catch {
                 let state = StoreError.sqlState(of: error)
+                if state == StoreError.reusedDotSQLState {
+                    needsResync = true
+                    lastError = StoreError(.unavailable, "this replica's counter was behind the database; retry")
+                    continue
+                }
                 if state == StoreError.staleStateSQLState || state == "40P01" || state == "40001" {
                     cache.evict(batch.flatMap(\.annotations))
                     lastError = StoreError(.unavailable, "annotations kept changing under concurrent writers; retry")
                     logger.debug("retrying a group after a concurrent change", metadata: ["attempt": "\(attempt)"])
-                    try? await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * attempt))))
+                    try? await Task.sleep(for: .milliseconds(Int.random(in: 1...(3 * attempt))))
                     continue
                 }
                 needsResync = true
@@ -125,21 +135,55 @@ actor GroupCommitter {
         for request in batch { request.continuation.resume(throwing: lastError) }
     }
 
+    /// Commits a group while holding the writers' lock exclusively: no other
+    /// process's batch runs meanwhile, so the states read here are current.
+    private func commitExclusively(_ batch: [WriteRequest]) async throws -> PreparedGroup {
+        let ids = Array(Set(batch.flatMap(\.annotations)))
+        let (client, logger) = (client, logger)
+        return try await withDeadline(timeout * 2, doing: "committing under the writers' lock") {
+            try await client.withConnection { connection in
+                let run: @Sendable (PostgresQuery) async throws -> PostgresRowSequence = { try await connection.query($0, logger: logger) }
+                _ = try await run("BEGIN").collect()
+                do {
+                    _ = try await run("SELECT pg_advisory_xact_lock(\(Self.writerLockKey))").collect()
+                    let fresh = try await Self.readStates(ids, run: run)
+                    let group = await self.prepareAll(batch, fresh: fresh)
+                    if !group.operations.isEmpty { try await Self.store(group.operations, states: group.states, run: run) }
+                    _ = try await run("COMMIT").collect()
+                    return group
+                } catch {
+                    _ = try? await run("ROLLBACK").collect()
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// Prepares every request of a batch against the cached states (after storing `fresh` ones).
+    private func prepareAll(_ batch: [WriteRequest], fresh: [(AnnotationID, VersionedState)] = []) -> PreparedGroup {
+        for (id, state) in fresh { cache.store(id, state) }
+        var group = PreparedGroup(counter: counter, vector: vector)
+        for request in batch { prepare(request, into: &group) }
+        return group
+    }
+
     /// The operations of one group, the states they produce and each caller's outcome.
-    private struct PreparedGroup {
+    private struct PreparedGroup: Sendable {
+        /// This replica's counter after the group's local operations.
+        var counter: UInt64
+        /// The version vector local operations declare as seen, including this group's earlier ones.
+        var vector: VersionVector
         var operations: [AnnotationOperation] = []
         var states: [AnnotationID: VersionedState] = [:]
-        var outcomes: [Result<[AnnotationOperation], any Error>] = []
-        var counter: UInt64 = 0
+        var outcomes: [Result<[AnnotationOperation], StoreError>] = []
     }
 
     private func prepare(_ request: WriteRequest, into group: inout PreparedGroup) {
-        if group.operations.isEmpty && group.outcomes.isEmpty { group.counter = counter }
         switch request.work {
         case .local(let payload, let annotation, let author):
             var entry = group.states[annotation] ?? cache[annotation] ?? VersionedState(state: AnnotationState(id: annotation), version: 0)
             var seen = entry.state.seenContext(for: payload)
-            seen.formUnion(CausalContext(vector))
+            seen.formUnion(CausalContext(group.vector))
             let operation = AnnotationOperation(
                 dot: Dot(replica: replica, counter: group.counter + 1), timestamp: clock.now(wallClockMilliseconds: wallClock()),
                 author: author, annotation: annotation, context: seen, payload: payload
@@ -151,7 +195,7 @@ actor GroupCommitter {
                 return
             }
             group.counter += 1
-            vector.advance(replica, to: group.counter)
+            group.vector.advance(replica, to: group.counter)
             entry.state.apply(operation)
             group.states[annotation] = entry
             group.operations.append(operation)
@@ -217,30 +261,29 @@ actor GroupCommitter {
     private func loadMissing(_ ids: Set<AnnotationID>) async throws {
         let missing = ids.filter { cache[$0] == nil }
         guard !missing.isEmpty else { return }
-        let uuids = missing.map(\.uuid)
-        let client = client
-        let logger = logger
+        let (client, logger) = (client, logger)
         let rows = try await withDeadline(timeout, doing: "reading annotations") {
-            var rows: [(AnnotationID, VersionedState)] = []
-            for try await (uuid, version, body) in try await client.query(
-                "SELECT id, version, state FROM annotations WHERE id = ANY(\(uuids))", logger: logger
-            ).decode((UUID, Int64, ByteBuffer).self) {
-                rows.append((AnnotationID(uuid), VersionedState(state: try AnnotationState(decoding: Array(buffer: body)), version: version)))
-            }
-            return rows
+            try await Self.readStates(Array(missing)) { try await client.query($0, logger: logger) }
         }
-        var found = Set<AnnotationID>()
-        for (id, state) in rows {
-            cache.store(id, state)
-            found.insert(id)
+        for (id, state) in rows { cache.store(id, state) }
+    }
+
+    /// The stored states and versions of `ids`; version 0 and an empty state for those not stored.
+    private static func readStates(
+        _ ids: [AnnotationID], run: @Sendable (PostgresQuery) async throws -> PostgresRowSequence
+    ) async throws -> [(AnnotationID, VersionedState)] {
+        var found: [AnnotationID: VersionedState] = [:]
+        for try await (uuid, version, body) in try await run("SELECT id, version, state FROM annotations WHERE id = ANY(\(ids.map(\.uuid)))")
+            .decode((UUID, Int64, ByteBuffer).self)
+        {
+            found[AnnotationID(uuid)] = VersionedState(state: try AnnotationState(decoding: Array(buffer: body)), version: version)
         }
-        for id in missing where !found.contains(id) {
-            cache.store(id, VersionedState(state: AnnotationState(id: id), version: 0))
-        }
+        return ids.map { ($0, found[$0] ?? VersionedState(state: AnnotationState(id: $0), version: 0)) }
     }
 
     private static func store(
-        _ operations: [AnnotationOperation], states byID: [AnnotationID: VersionedState], client: PostgresClient, logger: Logger
+        _ operations: [AnnotationOperation], states byID: [AnnotationID: VersionedState],
+        run: @Sendable (PostgresQuery) async throws -> PostgresRowSequence
     ) async throws {
         let ids = byID.keys.sorted()
         let rows = ids.map { MaterializedRow(byID[$0]!.state) }
@@ -257,7 +300,7 @@ actor GroupCommitter {
                 \(rows.map(\.deleteConflict)), \(rows.map(\.conflicted)), \(states.map { ByteBuffer(bytes: $0.state.encoded()) })
             )
             """
-        _ = try await client.query(query, logger: logger).collect()
+        _ = try await run(query).collect()
     }
 }
 

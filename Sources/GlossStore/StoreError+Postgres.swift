@@ -4,6 +4,8 @@ import PostgresNIO
 extension StoreError {
     /// The SQLSTATE raised by `gloss_apply_batch` when another writer changed an annotation first.
     static let staleStateSQLState = "GL409"
+    /// The SQLSTATE raised by `gloss_apply_batch` when a dot is already stored with other content.
+    static let reusedDotSQLState = "GL410"
 
     /// Classifies an error from postgres-nio: lost or refused connections, and
     /// server states that mean "not now" (connection exceptions, shutdown,

@@ -134,6 +134,40 @@ struct WriteTests {
         }
     }
 
+    @Test("Two processes writing the same annotations: retried on conflict, nothing lost, consistent")
+    func twoProcessesSameAnnotations() async throws {
+        try await withTestDatabase { database in
+            let ids = try await database.withStore(replica: "setup") { store in
+                try await store.putDocument(sampleDocument)
+                return try await Self.createAnnotations(store, count: 5)
+            }
+            async let first = database.withStore(replica: "process-1") { store in try await Self.hammer(store, ids: ids, writers: 4, each: 75) }
+            async let second = database.withStore(replica: "process-2") { store in try await Self.hammer(store, ids: ids, writers: 4, each: 75) }
+            let written = try await first + second
+            let report = try await database.withStore(replica: "auditor") { store in try await store.checkConsistency() }
+            let stored = try await database.count("SELECT count(*) FROM operations")
+            #expect(written == 600)
+            #expect(stored == 605)
+            #expect(report.isConsistent, "\(report)")
+        }
+    }
+
+    /// Writers performing notes and tags on a few annotations; returns how many were acknowledged.
+    static func hammer(_ store: GlossStore, ids: [AnnotationID], writers: Int, each: Int) async throws -> Int {
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for writer in 0..<writers {
+                group.addTask {
+                    for index in 0..<each {
+                        let payload: AnnotationOperation.Payload = index % 2 == 0 ? .set(.note("\(store.replica) \(writer) \(index)")) : .addTag("t\(writer)")
+                        _ = try await store.perform(payload, on: ids[(writer + index) % ids.count], by: "w\(writer)")
+                    }
+                    return each
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+    }
+
     static let bigBatches: GlossStore.Options = {
         var options = GlossStore.Options()
         options.maximumBatch = 100_000
