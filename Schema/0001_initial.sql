@@ -104,9 +104,10 @@ CREATE TABLE annotations (
     conflicted      boolean NOT NULL DEFAULT false,
     state           bytea NOT NULL
 );
+-- Every write updates a row's index entries, so indexes are few: a document's
+-- annotations, a project's annotations in change order (listings and the
+-- incremental feed filter label, author and status within it), and the global
+-- change order.
 CREATE INDEX annotations_document ON annotations (document_id, span_start);
-CREATE INDEX annotations_project_label ON annotations (project_id, label);
-CREATE INDEX annotations_project_status ON annotations (project_id, status);
-CREATE INDEX annotations_project_author ON annotations (project_id, last_author);
-CREATE INDEX annotations_updated ON annotations (updated_hlc);
+CREATE INDEX annotations_project_changes ON annotations (project_id, change_seq);
 CREATE UNIQUE INDEX annotations_changes ON annotations (change_seq);

@@ -34,8 +34,11 @@ struct Options {
 
 let note = "Reviewed the cited passage; the claim about group commit needs a source. Tagging for follow-up by the second reviewer before merge."
 let options = Options(arguments: Array(CommandLine.arguments.dropFirst()))
-var logger = Logger(label: "bench")
-logger.logLevel = .error
+let logger: Logger = {
+    var logger = Logger(label: "bench")
+    logger.logLevel = .error
+    return logger
+}()
 let database = try DatabaseConfiguration(url: options.databaseURL)
 
 func log(_ message: String) { FileHandle.standardError.write(Data("\(message)\n".utf8)) }
@@ -106,7 +109,7 @@ func seed(_ store: GlossStore, count: Int) async throws -> [AnnotationID] {
 
 // Ingest: N writers, each performing one operation at a time and waiting for it to be durable.
 for clients in options.clients {
-    let result = try await withFreshStore("gloss_bench_ingest", connections: 4) { store in
+    let result = try await withFreshStore("gloss_bench_ingest", connections: 8) { store in
         let ids = try await seed(store, count: options.annotations)
         log("seeded \(ids.count) annotations; \(clients) writers for \(options.seconds) s")
         let before = await store.commitStatistics()
