@@ -64,6 +64,9 @@ actor GroupCommitter {
 
     private func drain() async {
         while !pending.isEmpty {
+            // Writers answered by the last commit are resubmitting right now; give
+            // them a moment to join this group instead of the next one.
+            for _ in 0..<Self.gatheringYields { await Task.yield() }
             var batch: [WriteRequest] = []
             var operationCount = 0
             while !pending.isEmpty, operationCount < maximumBatch {
@@ -75,6 +78,9 @@ actor GroupCommitter {
         }
         committing = false
     }
+
+    /// How many times the committer yields before taking a group, letting just-answered writers join it.
+    static let gatheringYields = 4
 
     /// How often a group is retried when another process changed its annotations first.
     static let maximumAttempts = 8
