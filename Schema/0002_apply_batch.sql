@@ -47,41 +47,49 @@ BEGIN
             USING ERRCODE = 'GL410';
     END IF;
 
-    UPDATE annotations a SET
-        version = a.version + 1, change_seq = nextval('annotation_changes'),
-        document_id = nullif(u.document_id, ''),
-        project_id = coalesce(a.project_id, (SELECT d.project_id FROM documents d WHERE d.id = u.document_id)),
-        created = u.created, creator = nullif(u.creator, ''), created_hlc = nullif(u.created_hlc, 0),
-        updated_hlc = u.updated_hlc, last_author = nullif(u.last_author, ''), label = u.label, note = u.note,
-        status = nullif(u.status, ''), span_start = nullif(u.span_start, -1), span_end = nullif(u.span_end, -1),
-        quote = u.quote,
-        tags = string_to_array(u.tags, ','), deleted = u.deleted, delete_conflict = u.delete_conflict,
-        conflicted = u.conflicted, state = u.state
-    FROM unnest(a_id, a_expected, a_document, a_created, a_creator, a_created_hlc, a_updated_hlc, a_last_author,
-                a_label, a_note, a_status, a_span_start, a_span_end, a_quote, a_tags, a_deleted, a_delete_conflict,
-                a_conflicted, a_state)
-        AS u(id, expected, document_id, created, creator, created_hlc, updated_hlc, last_author, label, note, status,
-             span_start, span_end, quote, tags, deleted, delete_conflict, conflicted, state)
-    WHERE a.id = u.id AND u.expected > 0 AND a.version = u.expected;
-    GET DIAGNOSTICS updated = ROW_COUNT;
+    updated := 0;
+    IF EXISTS (SELECT 1 FROM unnest(a_expected) AS e WHERE e > 0) THEN
+        UPDATE annotations a SET
+            version = a.version + 1, change_seq = nextval('annotation_changes'),
+            document_id = nullif(u.document_id, ''),
+            project_id = coalesce(a.project_id, (SELECT d.project_id FROM documents d WHERE d.id = u.document_id)),
+            created = u.created, creator = nullif(u.creator, ''), created_hlc = nullif(u.created_hlc, 0),
+            updated_hlc = u.updated_hlc, last_author = nullif(u.last_author, ''), label = u.label, note = u.note,
+            status = nullif(u.status, ''), span_start = nullif(u.span_start, -1), span_end = nullif(u.span_end, -1),
+            quote = u.quote,
+            tags = string_to_array(u.tags, ','), deleted = u.deleted, delete_conflict = u.delete_conflict,
+            conflicted = u.conflicted, state = u.state
+        FROM unnest(a_id, a_expected, a_document, a_created, a_creator, a_created_hlc, a_updated_hlc, a_last_author,
+                    a_label, a_note, a_status, a_span_start, a_span_end, a_quote, a_tags, a_deleted, a_delete_conflict,
+                    a_conflicted, a_state)
+            AS u(id, expected, document_id, created, creator, created_hlc, updated_hlc, last_author, label, note, status,
+                 span_start, span_end, quote, tags, deleted, delete_conflict, conflicted, state)
+        WHERE a.id = u.id AND u.expected > 0 AND a.version = u.expected;
+        GET DIAGNOSTICS updated = ROW_COUNT;
+    END IF;
 
-    INSERT INTO annotations (id, version, change_seq, document_id, project_id, created, creator, created_hlc,
-                             updated_hlc, last_author, label, note, status, span_start, span_end, quote, tags,
-                             deleted, delete_conflict, conflicted, state)
-    SELECT u.id, 1, nextval('annotation_changes'), nullif(u.document_id, ''),
-           (SELECT d.project_id FROM documents d WHERE d.id = u.document_id),
-           u.created, nullif(u.creator, ''), nullif(u.created_hlc, 0), u.updated_hlc, nullif(u.last_author, ''),
-           u.label, u.note, nullif(u.status, ''), nullif(u.span_start, -1), nullif(u.span_end, -1),
-           u.quote, string_to_array(u.tags, ','), u.deleted, u.delete_conflict,
-           u.conflicted, u.state
-    FROM unnest(a_id, a_expected, a_document, a_created, a_creator, a_created_hlc, a_updated_hlc, a_last_author,
-                a_label, a_note, a_status, a_span_start, a_span_end, a_quote, a_tags, a_deleted, a_delete_conflict,
-                a_conflicted, a_state)
-        AS u(id, expected, document_id, created, creator, created_hlc, updated_hlc, last_author, label, note, status,
-             span_start, span_end, quote, tags, deleted, delete_conflict, conflicted, state)
-    WHERE u.expected = 0
-    ON CONFLICT (id) DO NOTHING;
-    GET DIAGNOSTICS inserted = ROW_COUNT;
+    -- New rows are rare once annotations exist: skip the insert (and its unnest
+    -- of every column) unless the batch has one.
+    inserted := 0;
+    IF 0 = ANY(a_expected) THEN
+        INSERT INTO annotations (id, version, change_seq, document_id, project_id, created, creator, created_hlc,
+                                 updated_hlc, last_author, label, note, status, span_start, span_end, quote, tags,
+                                 deleted, delete_conflict, conflicted, state)
+        SELECT u.id, 1, nextval('annotation_changes'), nullif(u.document_id, ''),
+               (SELECT d.project_id FROM documents d WHERE d.id = u.document_id),
+               u.created, nullif(u.creator, ''), nullif(u.created_hlc, 0), u.updated_hlc, nullif(u.last_author, ''),
+               u.label, u.note, nullif(u.status, ''), nullif(u.span_start, -1), nullif(u.span_end, -1),
+               u.quote, string_to_array(u.tags, ','), u.deleted, u.delete_conflict,
+               u.conflicted, u.state
+        FROM unnest(a_id, a_expected, a_document, a_created, a_creator, a_created_hlc, a_updated_hlc, a_last_author,
+                    a_label, a_note, a_status, a_span_start, a_span_end, a_quote, a_tags, a_deleted, a_delete_conflict,
+                    a_conflicted, a_state)
+            AS u(id, expected, document_id, created, creator, created_hlc, updated_hlc, last_author, label, note, status,
+                 span_start, span_end, quote, tags, deleted, delete_conflict, conflicted, state)
+        WHERE u.expected = 0
+        ON CONFLICT (id) DO NOTHING;
+        GET DIAGNOSTICS inserted = ROW_COUNT;
+    END IF;
 
     IF updated + inserted <> coalesce(array_length(a_id, 1), 0) THEN
         RAISE EXCEPTION 'an annotation in this batch was changed by another writer; reload and retry'
