@@ -58,31 +58,17 @@ func withFreshStore<Result: Sendable>(
 ) async throws -> Result {
     var admin = database
     admin.database = "postgres"
-    let adminStore = GlossStore(database: admin, replica: try ReplicaID("admin"), logger: logger)
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { await adminStore.run() }
+    try await GlossStore(database: admin, replica: try ReplicaID("admin"), logger: logger).withRunning { adminStore in
         _ = try await adminStore.client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger).collect()
         _ = try await adminStore.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger).collect()
-        group.cancelAll()
     }
     var configuration = database
     configuration.database = name
     configuration.maximumConnections = connections
     let store = GlossStore(database: configuration, replica: try ReplicaID("bench-site"), logger: logger)
-    return try await withThrowingTaskGroup(of: Result?.self) { group in
-        group.addTask {
-            await store.run()
-            return nil
-        }
-        group.addTask {
-            try await store.migrate(migrations: try Migration.load(from: Migration.defaultFolder()))
-            return try await body(store)
-        }
-        defer { group.cancelAll() }
-        while let next = try await group.next() {
-            if let result = next { return result }
-        }
-        throw CancellationError()
+    return try await store.withRunning { store in
+        try await store.migrate(migrations: try Migration.load(from: Migration.defaultFolder()))
+        return try await body(store)
     }
 }
 

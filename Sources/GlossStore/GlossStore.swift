@@ -65,6 +65,22 @@ public final class GlossStore: Sendable {
         await client.run()
     }
 
+    /// Runs the connection pool while `body` uses the store, then shuts the pool down.
+    public func withRunning<Result: Sendable>(_ body: @Sendable @escaping (GlossStore) async throws -> Result) async throws -> Result {
+        try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask {
+                await self.run()
+                return nil
+            }
+            group.addTask { try await body(self) }
+            defer { group.cancelAll() }
+            while let next = try await group.next() {
+                if let result = next { return result }
+            }
+            throw CancellationError()
+        }
+    }
+
     /// Applies pending migrations from `Schema/` and records this replica id.
     @discardableResult
     public func migrate(migrations: [Migration]) async throws(StoreError) -> [Int] {

@@ -34,13 +34,10 @@ struct Postgres: ParsableCommand {
 
         func run() throws {
             let cluster = EmbeddedPostgres(folder: location.folder, durable: !nonDurable)
-            do {
+            try reportingFailure {
                 let endpoint = try cluster.start()
                 for name in database { try cluster.createDatabase(name) }
                 print(endpoint.url(database: database.first ?? "postgres"))
-            } catch {
-                FileHandle.standardError.write(Data("glossd: \(error)\n".utf8))
-                throw ExitCode(69)
             }
         }
     }
@@ -55,11 +52,8 @@ struct Postgres: ParsableCommand {
 
         func run() throws {
             let cluster = EmbeddedPostgres(folder: location.folder)
-            do {
+            try reportingFailure {
                 if remove { try cluster.destroy() } else { try cluster.stop() }
-            } catch {
-                FileHandle.standardError.write(Data("glossd: \(error)\n".utf8))
-                throw ExitCode(69)
             }
         }
     }
@@ -76,5 +70,15 @@ struct Postgres: ParsableCommand {
             }
             print(endpoint.url(database: "gloss"))
         }
+    }
+}
+
+/// Runs `body`; a failure is printed and ends glossd with exit status 69 (unavailable).
+private func reportingFailure(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch {
+        FileHandle.standardError.write(Data("glossd: \(error)\n".utf8))
+        throw ExitCode(69)
     }
 }

@@ -55,19 +55,7 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the store, runs `body` with it, and closes the connections.
     func withStore<Result: Sendable>(_ body: @Sendable @escaping (GlossStore) async throws -> Result) async throws -> Result {
-        let store = GlossStore(database: try database(), replica: try replica(), logger: logger("glossd.store"))
-        return try await withThrowingTaskGroup(of: Result?.self) { group in
-            group.addTask {
-                await store.run()
-                return nil
-            }
-            group.addTask { try await body(store) }
-            defer { group.cancelAll() }
-            while let next = try await group.next() {
-                if let result = next { return result }
-            }
-            throw CancellationError()
-        }
+        try await GlossStore(database: try database(), replica: try replica(), logger: logger("glossd.store")).withRunning(body)
     }
 }
 

@@ -64,20 +64,9 @@ struct TestDatabase {
         var logger = Logger(label: "test.store")
         logger.logLevel = .error
         let store = GlossStore(database: configuration, replica: try ReplicaID(replica), options: options, logger: logger)
-        return try await withThrowingTaskGroup(of: Result?.self) { group in
-            group.addTask {
-                await store.run()
-                return nil
-            }
-            group.addTask {
-                if migrate { try await store.migrate(migrations: Self.migrations) }
-                return try await body(store)
-            }
-            defer { group.cancelAll() }
-            while let next = try await group.next() {
-                if let result = next { return result }
-            }
-            throw CancellationError()
+        return try await store.withRunning { store in
+            if migrate { try await store.migrate(migrations: Self.migrations) }
+            return try await body(store)
         }
     }
 
