@@ -15,6 +15,7 @@ var package = Package(
     products: [
         .library(name: "GlossCore", targets: ["GlossCore"]),
         .library(name: "GlossCoreTesting", targets: ["GlossCoreTesting"]),
+        .library(name: "GlossProtocol", targets: ["GlossProtocol"]),
         .library(name: "GlossStore", targets: ["GlossStore"]),
         .library(name: "GlossEmbeddedPostgres", targets: ["GlossEmbeddedPostgres"]),
         .executable(name: "glossd", targets: ["glossd"]),
@@ -35,6 +36,11 @@ var package = Package(
         ),
         .target(
             name: "GlossCoreTesting",
+            dependencies: ["GlossCore"],
+            swiftSettings: sharedSettings
+        ),
+        .target(
+            name: "GlossProtocol",
             dependencies: ["GlossCore"],
             swiftSettings: sharedSettings
         ),
@@ -75,6 +81,11 @@ var package = Package(
                 "GlossCoreTesting",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "GlossProtocolTests",
+            dependencies: ["GlossProtocol", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: sharedSettings
         ),
         .testTarget(
