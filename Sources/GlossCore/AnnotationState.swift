@@ -135,6 +135,22 @@ public struct AnnotationState: Hashable, Sendable {
         }
     }
 
+    /// A new, validated operation on this annotation by its author's replica:
+    /// its context is what the author has seen of the part it writes, joined
+    /// with `vector` (every operation the author's replica has applied, which
+    /// must not cover `dot`).
+    ///
+    /// - Throws: the validation errors of ``AnnotationOperation/validate()``.
+    public func operation(
+        _ payload: AnnotationOperation.Payload, dot: Dot, timestamp: HLCTimestamp, author: String, vector: VersionVector
+    ) throws(CoreError) -> AnnotationOperation {
+        var seen = seenContext(for: payload)
+        seen.formUnion(CausalContext(vector))
+        let operation = AnnotationOperation(dot: dot, timestamp: timestamp, author: author, annotation: id, context: seen, payload: payload)
+        try operation.validate()
+        return operation
+    }
+
     /// The tags present, sorted by their UTF-8 bytes.
     public var presentTags: [String] {
         tags.filter { !$0.value.isEmpty }.keys.sorted().map(\.name)

@@ -28,17 +28,10 @@ public struct Replica: Sendable {
     public mutating func perform(
         _ payload: AnnotationOperation.Payload, on annotation: AnnotationID, by author: String, wallClockMilliseconds: UInt64
     ) throws(CoreError) -> AnnotationOperation {
-        var seen = annotations[annotation]?.seenContext(for: payload) ?? CausalContext()
-        seen.formUnion(CausalContext(applied.vector))
-        let operation = AnnotationOperation(
-            dot: Dot(replica: id, counter: counter + 1),
-            timestamp: clock.now(wallClockMilliseconds: wallClockMilliseconds),
-            author: author,
-            annotation: annotation,
-            context: seen,
-            payload: payload
+        let operation = try (annotations[annotation] ?? AnnotationState(id: annotation)).operation(
+            payload, dot: Dot(replica: id, counter: counter + 1), timestamp: clock.now(wallClockMilliseconds: wallClockMilliseconds),
+            author: author, vector: applied.vector
         )
-        try operation.validate()
         counter += 1
         apply(operation)
         return operation

@@ -188,14 +188,12 @@ actor GroupCommitter {
         switch request.work {
         case .local(let payload, let annotation, let author):
             var entry = group.states[annotation] ?? cache[annotation] ?? VersionedState(state: AnnotationState(id: annotation), version: 0)
-            var seen = entry.state.seenContext(for: payload)
-            seen.formUnion(CausalContext(group.vector))
-            let operation = AnnotationOperation(
-                dot: Dot(replica: replica, counter: group.counter + 1), timestamp: clock.now(wallClockMilliseconds: wallClock()),
-                author: author, annotation: annotation, context: seen, payload: payload
-            )
+            let operation: AnnotationOperation
             do {
-                try operation.validate()
+                operation = try entry.state.operation(
+                    payload, dot: Dot(replica: replica, counter: group.counter + 1),
+                    timestamp: clock.now(wallClockMilliseconds: wallClock()), author: author, vector: group.vector
+                )
             } catch {
                 group.outcomes.append(.failure(StoreError(error)))
                 return
