@@ -31,6 +31,8 @@ public final class GlossStore: Sendable {
 
     /// This process's replica id.
     public let replica: ReplicaID
+    /// The database, as a URL without the password, for messages.
+    public let databaseDescription: String
     /// The connection pool.
     public let client: PostgresClient
     let logger: Logger
@@ -52,6 +54,7 @@ public final class GlossStore: Sendable {
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.replica = replica
         self.logger = logger
+        databaseDescription = database.unixSocketPath ?? database.redactedURL
         committer = GroupCommitter(
             client: client, replica: replica, logger: logger, maximumBatch: options.maximumBatch, cacheLimit: options.cacheLimit,
             timeout: options.writeTimeout,
@@ -78,6 +81,21 @@ public final class GlossStore: Sendable {
                 if let result = next { return result }
             }
             throw CancellationError()
+        }
+    }
+
+    /// Checks that PostgreSQL answers within `limit`.
+    ///
+    /// - Throws: ``StoreError/Code/unavailable`` naming the database when it does not.
+    public func ping(within limit: Duration = .seconds(5)) async throws(StoreError) {
+        let (client, logger, target) = (client, logger, databaseDescription)
+        do {
+            try await withDeadline(limit, doing: "connecting to \(target)") {
+                _ = try await client.query("SELECT 1", logger: logger).collect()
+            }
+        } catch {
+            let failure = StoreError.from(error, doing: "connecting to \(target)")
+            throw StoreError(failure.code, failure.message + " (is PostgreSQL running there, and is the URL right?)")
         }
     }
 

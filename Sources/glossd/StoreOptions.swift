@@ -55,7 +55,10 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the store, runs `body` with it, and closes the connections.
     func withStore<Result: Sendable>(_ body: @Sendable @escaping (GlossStore) async throws -> Result) async throws -> Result {
-        try await GlossStore(database: try database(), replica: try replica(), logger: logger("glossd.store")).withRunning(body)
+        try await GlossStore(database: try database(), replica: try replica(), logger: logger("glossd.store")).withRunning { store in
+            try await store.ping()
+            return try await body(store)
+        }
     }
 }
 
