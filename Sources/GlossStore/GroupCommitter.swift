@@ -67,13 +67,14 @@ actor GroupCommitter {
             // Writers answered by the last commit are resubmitting right now; give
             // them a moment to join this group instead of the next one.
             for _ in 0..<Self.gatheringYields { await Task.yield() }
-            var batch: [WriteRequest] = []
+            var taken = 0
             var operationCount = 0
-            while !pending.isEmpty, operationCount < maximumBatch {
-                let request = pending.removeFirst()
-                operationCount += request.annotations.count
-                batch.append(request)
+            while taken < pending.count, operationCount < maximumBatch {
+                operationCount += pending[taken].annotations.count
+                taken += 1
             }
+            let batch = Array(pending[..<taken])
+            pending.removeFirst(taken)
             await commit(batch)
         }
         committing = false
