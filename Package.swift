@@ -71,7 +71,7 @@ var package = Package(
         ),
         .executableTarget(
             name: "gloss-merge-demo",
-            dependencies: ["GlossCore"],
+            dependencies: ["GlossCore", "GlossStore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: sharedSettings
         ),
         .testTarget(
