@@ -2,9 +2,9 @@
 -- the materialized annotation state and version vectors.
 -- Applied by `glossd migrate` (and at start-up) inside one transaction.
 
--- The replica ids of the glossd processes that write to this database. Each
--- process holds an advisory lock on its id while it runs, so no two processes
--- ever issue operations under the same id.
+-- The replica ids of the glossd processes that write to this database, with
+-- when each last started. Two running processes must not share an id (a
+-- reused dot is refused by gloss_apply_batch with SQLSTATE GL410).
 CREATE TABLE replicas (
     replica_id  text PRIMARY KEY CHECK (replica_id ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'),
     created_at  timestamptz NOT NULL DEFAULT now(),

@@ -14,8 +14,6 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let unavailable = Code("unavailable")
         /// The operation or value was refused by the core's validation.
         public static let invalid = Code("invalid")
-        /// The thing asked for does not exist.
-        public static let notFound = Code("not-found")
         /// A document with this id exists with different content.
         public static let documentExists = Code("document-exists")
         /// A stored migration differs from the file shipped with this build.
@@ -24,8 +22,6 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let databaseNewer = Code("database-newer")
         /// The database schema is older than this build; run `glossd migrate`.
         public static let schemaOutdated = Code("schema-outdated")
-        /// Another running process already uses this replica id.
-        public static let replicaInUse = Code("replica-in-use")
         /// Stored data could not be decoded, or the database did something unexpected.
         public static let internalError = Code("internal")
     }
