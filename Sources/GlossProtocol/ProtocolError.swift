@@ -1,10 +1,15 @@
-/// An error in a protocol line, with a stable code the server sends back.
+/// An error sent to the client, with a stable code and a message for a person.
+///
+/// The codes are the protocol's contract: scripts match on them, so a code is
+/// never renamed. Errors of the core (such as `span-out-of-range` or
+/// `quote-not-found`) travel with the core's own codes.
 public struct ProtocolError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// A stable error code, as sent in `ERR` replies.
+    /// A stable error code, as sent in `ERR` replies and `BYE` lines.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         /// The code as written on the wire.
         public let rawValue: String
-        init(_ rawValue: String) { self.rawValue = rawValue }
+        /// A code from its wire form (used to pass on the core's and the store's codes).
+        public init(_ rawValue: String) { self.rawValue = rawValue }
         public var description: String { rawValue }
 
         /// The line is longer than the limit.
@@ -17,6 +22,48 @@ public struct ProtocolError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let unknownVerb = Code("unknown-verb")
         /// An argument is missing, repeated, unknown or of the wrong form.
         public static let badArgument = Code("bad-argument")
+        /// The client asked for protocol versions the server does not speak.
+        public static let unsupportedVersion = Code("unsupported-version")
+        /// The verb needs an authenticated session: send `AUTH` first.
+        public static let authRequired = Code("auth-required")
+        /// The token is unknown, revoked, or its user is disabled.
+        public static let authFailed = Code("auth-failed")
+        /// Too many failed authentications from this address: wait and retry.
+        public static let authThrottled = Code("auth-throttled")
+        /// The session is already authenticated.
+        public static let alreadyAuthenticated = Code("already-authenticated")
+        /// The user's role in the project does not allow the verb.
+        public static let forbidden = Code("forbidden")
+        /// No such document, annotation or subscription visible to this user.
+        public static let notFound = Code("not-found")
+        /// The document is larger than the server accepts.
+        public static let documentTooLarge = Code("document-too-large")
+        /// A document with the same id but another text or project exists.
+        public static let documentExists = Code("document-exists")
+        /// The project does not exist.
+        public static let noSuchProject = Code("no-such-project")
+        /// The idempotency key was used before for a different request.
+        public static let keyReused = Code("key-reused")
+        /// More requests in flight on this connection than the limit.
+        public static let tooManyRequests = Code("too-many-requests")
+        /// More subscriptions on this connection than the limit.
+        public static let tooManySubscriptions = Code("too-many-subscriptions")
+        /// The server cannot reach its database right now: retry later.
+        public static let unavailable = Code("unavailable")
+        /// The server is shutting down: reconnect later.
+        public static let shuttingDown = Code("shutting-down")
+        /// Nothing was sent for longer than the idle time-out.
+        public static let idleTimeout = Code("idle-timeout")
+        /// No successful `AUTH` within the authentication time-out.
+        public static let authTimeout = Code("auth-timeout")
+        /// The server holds as many connections as it allows (in total or from this address).
+        public static let tooManyConnections = Code("too-many-connections")
+        /// The client spoke plaintext to the TLS port.
+        public static let tlsRequired = Code("tls-required")
+        /// A subscriber fell too far behind; its subscription was dropped.
+        public static let subscriberTooSlow = Code("subscriber-too-slow")
+        /// A bug or an unexpected state in the server; the message says more.
+        public static let internalError = Code("internal")
     }
 
     /// The stable code.

@@ -1,0 +1,177 @@
+import GlossCore
+
+extension Request {
+    /// Longest idempotency key accepted.
+    public static let maximumKeyLength = 128
+
+    /// Reads a request from a parsed line.
+    ///
+    /// - Throws: ``ProtocolError/Code/unknownVerb`` or ``ProtocolError/Code/badArgument``.
+    public init(parsing line: Line) throws(ProtocolError) {
+        guard !line.isUntagged else { throw ProtocolError(.malformed, "requests carry the client's tag, not '*'") }
+        guard let verb = Verb(rawValue: line.word) else {
+            throw ProtocolError(.unknownVerb, "\(line.word) is not a verb; the verbs are \(Verb.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var reader = try ArgumentReader(line, verb: verb)
+        var key: String?
+        if verb.isWrite {
+            key = try reader.optional("key")
+            if let key, key.isEmpty || key.unicodeScalars.count > Self.maximumKeyLength {
+                throw ProtocolError(.badArgument, "key= must be 1 to \(Self.maximumKeyLength) characters")
+            }
+        }
+        let command = try Self.command(verb, &reader)
+        try reader.finish()
+        self.init(tag: line.tag, command: command, key: key)
+    }
+
+    private static func command(_ verb: Verb, _ reader: inout ArgumentReader) throws(ProtocolError) -> Command {
+        switch verb {
+        case .hello:
+            let text = try reader.required("version")
+            let versions = text.split(separator: ",").compactMap { Int($0) }
+            guard !versions.isEmpty, versions.count == text.split(separator: ",", omittingEmptySubsequences: false).count else {
+                throw ProtocolError(.badArgument, "version= takes whole numbers separated by commas, such as version=1")
+            }
+            return .hello(versions: versions)
+        case .auth: return .auth(token: try reader.required("token"))
+        case .ping: return .ping
+        case .whoami: return .whoami
+        case .quit: return .quit
+        case .putDocument:
+            return .putDocument(
+                DocumentUpload(
+                    project: try reader.requiredIdentifier("project", ProjectID.init), id: try reader.identifier("id", DocumentID.init),
+                    title: try reader.required("title"), text: try reader.required("text")
+                )
+            )
+        case .getDocument: return .getDocument(try reader.requiredIdentifier("id", DocumentID.init))
+        case .listDocuments: return .listDocuments(try reader.requiredIdentifier("project", ProjectID.init))
+        case .add:
+            let document = try reader.requiredIdentifier("doc", DocumentID.init)
+            guard let target = try spanTarget(&reader) else {
+                throw ProtocolError(.badArgument, "ADD needs start= and end= (code points) or quote= [occurrence=]")
+            }
+            return .add(
+                NewAnnotation(
+                    document: document, target: target, label: try reader.optional("label") ?? "", note: try reader.optional("note") ?? "",
+                    tags: reader.repeated("tag")
+                )
+            )
+        case .get: return .get(try annotationID(&reader))
+        case .list: return .list(try query(&reader))
+        case .conflicts: return .conflicts(try query(&reader))
+        case .set:
+            let id = try annotationID(&reader)
+            let edits = try edits(&reader, allowReview: false)
+            guard !edits.isEmpty else { throw ProtocolError(.badArgument, "SET needs at least one of start= end=, quote=, label=, note=") }
+            return .set(id, edits)
+        case .resolve:
+            let id = try annotationID(&reader)
+            let edits = try edits(&reader, allowReview: true)
+            guard edits.count == 1 else {
+                throw ProtocolError(.badArgument, "RESOLVE settles one field: give exactly one of start= end=, quote=, label=, note=, status=")
+            }
+            return .resolve(id, edits[0])
+        case .tag, .untag:
+            let id = try annotationID(&reader)
+            let tags = reader.repeated("tag")
+            guard !tags.isEmpty else { throw ProtocolError(.badArgument, "\(verb.rawValue) needs at least one tag=") }
+            return verb == .tag ? .tag(id, tags) : .untag(id, tags)
+        case .delete: return .delete(try annotationID(&reader))
+        case .restore: return .restore(try annotationID(&reader))
+        case .review:
+            let id = try annotationID(&reader)
+            guard let review = try review(&reader) else { throw ProtocolError(.badArgument, "REVIEW needs status=open|accepted|rejected") }
+            return .review(id, review)
+        case .subscribe:
+            let document = try reader.identifier("doc", DocumentID.init)
+            let project = try reader.identifier("project", ProjectID.init)
+            switch (document, project) {
+            case (let document?, nil): return .subscribe(.document(document))
+            case (nil, let project?): return .subscribe(.project(project))
+            default: throw ProtocolError(.badArgument, "SUBSCRIBE needs exactly one of doc= or project=")
+            }
+        case .unsubscribe:
+            guard let id = try reader.integer("sub", in: 1...Int.max) else { throw ProtocolError(.badArgument, "UNSUBSCRIBE needs sub=") }
+            return .unsubscribe(id)
+        }
+    }
+
+    private static func annotationID(_ reader: inout ArgumentReader) throws(ProtocolError) -> AnnotationID {
+        try reader.requiredIdentifier("id", AnnotationID.init)
+    }
+
+    private static func spanTarget(_ reader: inout ArgumentReader) throws(ProtocolError) -> SpanTarget? {
+        let start = try reader.integer("start", in: 0...Int(Int32.max))
+        let end = try reader.integer("end", in: 0...Int(Int32.max))
+        let quote = try reader.optional("quote")
+        let occurrence = try reader.integer("occurrence", in: 1...Int(Int32.max))
+        switch (start, end, quote) {
+        case (nil, nil, nil):
+            guard occurrence == nil else { throw ProtocolError(.badArgument, "occurrence= goes with quote=") }
+            return nil
+        case (let start?, let end?, nil):
+            guard occurrence == nil else { throw ProtocolError(.badArgument, "occurrence= goes with quote=, not with start= and end=") }
+            return .offsets(start: start, end: end)
+        case (nil, nil, let quote?):
+            return .quote(quote, occurrence: occurrence)
+        default:
+            throw ProtocolError(.badArgument, "give a span either as start= and end= (both) or as quote=, not a mix")
+        }
+    }
+
+    private static func edits(_ reader: inout ArgumentReader, allowReview: Bool) throws(ProtocolError) -> [Edit] {
+        var edits: [Edit] = []
+        if let target = try spanTarget(&reader) { edits.append(.span(target)) }
+        if let label = try reader.optional("label") { edits.append(.label(label)) }
+        if let note = try reader.optional("note") { edits.append(.note(note)) }
+        if allowReview, let review = try review(&reader) { edits.append(.review(review)) }
+        return edits
+    }
+
+    private static func review(_ reader: inout ArgumentReader) throws(ProtocolError) -> Review? {
+        let comment = try reader.optional("comment")
+        guard let text = try reader.optional("status") else {
+            guard comment == nil else { throw ProtocolError(.badArgument, "comment= goes with status=") }
+            return nil
+        }
+        guard let status = ReviewStatus(rawValue: text) else {
+            throw ProtocolError(.badArgument, "status= takes open, accepted or rejected, not \"\(text)\"")
+        }
+        return Review(status: status, comment: comment ?? "")
+    }
+
+    private static func query(_ reader: inout ArgumentReader) throws(ProtocolError) -> AnnotationQuery {
+        var documents: [DocumentID] = []
+        for text in reader.repeated("doc") {
+            do {
+                documents.append(try DocumentID(text))
+            } catch {
+                throw ProtocolError(.badArgument, "doc=: \(error.message)")
+            }
+        }
+        var status: ReviewStatus?
+        if let text = try reader.optional("status") {
+            guard let parsed = ReviewStatus(rawValue: text) else {
+                throw ProtocolError(.badArgument, "status= takes open, accepted or rejected, not \"\(text)\"")
+            }
+            status = parsed
+        }
+        var since: UInt64?
+        if let text = try reader.optional("since") {
+            guard let value = UInt64(text) else { throw ProtocolError(.badArgument, "since= takes a timestamp as printed in updated=") }
+            since = value
+        }
+        var after: Int64 = 0
+        if let text = try reader.optional("after") {
+            guard let value = Int64(text), value >= 0 else { throw ProtocolError(.badArgument, "after= takes the next= value of the previous page") }
+            after = value
+        }
+        return AnnotationQuery(
+            project: try reader.identifier("project", ProjectID.init), documents: documents, label: try reader.optional("label"),
+            author: try reader.optional("author"), status: status, since: since, includeDeleted: try reader.flag("deleted") ?? false,
+            after: after, limit: try reader.integer("limit", in: 1...AnnotationQuery.maximumLimit) ?? AnnotationQuery.defaultLimit
+        )
+    }
+}

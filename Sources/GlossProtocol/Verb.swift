@@ -1,0 +1,61 @@
+public import GlossCore
+
+/// The verbs a client may send, as written on the wire.
+public enum Verb: String, Hashable, Sendable, CaseIterable {
+    /// Negotiates the protocol version.
+    case hello = "HELLO"
+    /// Authenticates the session with a bearer token.
+    case auth = "AUTH"
+    /// Answers `OK`; keeps an idle session alive.
+    case ping = "PING"
+    /// Names the authenticated user and their roles.
+    case whoami = "WHOAMI"
+    /// Ends the session.
+    case quit = "QUIT"
+    /// Stores a document.
+    case putDocument = "DOC-PUT"
+    /// Reads a document with its text.
+    case getDocument = "DOC-GET"
+    /// Lists a project's documents.
+    case listDocuments = "DOC-LIST"
+    /// Creates an annotation.
+    case add = "ADD"
+    /// Reads one annotation with its conflicts.
+    case get = "GET"
+    /// Lists annotations matching filters.
+    case list = "LIST"
+    /// Lists annotations with unresolved conflicts, with the competing values.
+    case conflicts = "CONFLICTS"
+    /// Changes an annotation's span, label or note.
+    case set = "SET"
+    /// Settles a conflict on one field with a value.
+    case resolve = "RESOLVE"
+    /// Adds tags.
+    case tag = "TAG"
+    /// Removes tags.
+    case untag = "UNTAG"
+    /// Deletes an annotation.
+    case delete = "DELETE"
+    /// Keeps an annotation whose deletion conflicted with an edit.
+    case restore = "RESTORE"
+    /// Records a review decision.
+    case review = "REVIEW"
+    /// Starts receiving live events for a document or a project.
+    case subscribe = "SUBSCRIBE"
+    /// Stops a subscription.
+    case unsubscribe = "UNSUBSCRIBE"
+
+    /// The least role in the annotation's or document's project that may use the
+    /// verb; `nil` for verbs outside any project.
+    public var requiredRole: Role? {
+        switch self {
+        case .hello, .auth, .ping, .whoami, .quit, .unsubscribe: nil
+        case .getDocument, .listDocuments, .get, .list, .conflicts, .subscribe: .reader
+        case .putDocument, .add, .set, .resolve, .tag, .untag, .delete, .restore: .analyst
+        case .review: .reviewer
+        }
+    }
+
+    /// Whether the verb changes data (and so accepts an idempotency key).
+    public var isWrite: Bool { requiredRole.map { $0 >= .analyst } ?? false }
+}
