@@ -48,6 +48,7 @@ var package = Package(
             name: "GlossStore",
             dependencies: [
                 "GlossCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -16,12 +16,16 @@ public struct AnnotationFilter: Sendable, Hashable {
     public var changedSince: HLCTimestamp?
     /// Include deleted annotations (their tombstones).
     public var includeDeleted: Bool
+    /// Only annotations with unresolved conflicts (a conflicted field, or a deletion that met an edit).
+    public var onlyConflicted: Bool
 
     /// A filter; by default every live annotation.
     public init(
         project: ProjectID? = nil, documents: [DocumentID] = [], label: String? = nil, author: String? = nil,
-        status: ReviewStatus? = nil, changedSince: HLCTimestamp? = nil, includeDeleted: Bool = false
+        status: ReviewStatus? = nil, changedSince: HLCTimestamp? = nil, includeDeleted: Bool = false,
+        onlyConflicted: Bool = false
     ) {
+        self.onlyConflicted = onlyConflicted
         self.project = project
         self.documents = documents
         self.label = label

@@ -36,7 +36,8 @@ public final class GlossStore: Sendable {
     /// The connection pool.
     public let client: PostgresClient
     let logger: Logger
-    private let committer: GroupCommitter
+    let committer: GroupCommitter
+    let keyGate = KeyGate()
 
     /// A store on `database`, writing as `replica`.
     public init(database: DatabaseConfiguration, replica: ReplicaID, options: Options = Options(), logger: Logger) {
@@ -127,7 +128,7 @@ public final class GlossStore: Sendable {
     /// The operation's dot, timestamp and causal context are assigned in commit order.
     /// - Throws: ``StoreError/Code/invalid`` (with the core's error) or ``StoreError/Code/unavailable``.
     public func perform(_ payload: AnnotationOperation.Payload, on annotation: AnnotationID, by author: String) async throws(StoreError) -> AnnotationOperation {
-        try await submit(.local(payload: payload, annotation: annotation, author: author))[0]
+        try await submit(.local(payloads: [payload], annotation: annotation, author: author))[0]
     }
 
     /// Stores operations made elsewhere: all of them or, if any is invalid, none.
@@ -137,9 +138,9 @@ public final class GlossStore: Sendable {
         _ = try await submit(.remote(operations))
     }
 
-    private func submit(_ work: WriteRequest.Work) async throws(StoreError) -> [AnnotationOperation] {
+    func submit(_ work: WriteRequest.Work, key: RequestKey? = nil) async throws(StoreError) -> [AnnotationOperation] {
         do {
-            return try await committer.submit(work)
+            return try await committer.submit(work, key: key)
         } catch {
             throw StoreError.from(error, doing: "writing")
         }
@@ -249,6 +250,7 @@ public final class GlossStore: Sendable {
           AND (\(filter.status?.rawValue)::text IS NULL OR status = \(filter.status?.rawValue))
           AND updated_hlc > \(Int64(bitPattern: filter.changedSince?.rawValue ?? 0))
           AND (\(filter.includeDeleted) OR NOT deleted)
+          AND (NOT \(filter.onlyConflicted) OR conflicted OR delete_conflict)
           AND change_seq > \(cursor)
         ORDER BY change_seq
         LIMIT \(Int64(limit))

@@ -47,14 +47,22 @@ actor GroupCommitter {
     }
 
     /// Queues a write and returns once it is durable (or has failed).
-    func submit(_ work: WriteRequest.Work) async throws -> [AnnotationOperation] {
+    func submit(_ work: WriteRequest.Work, key: RequestKey? = nil) async throws -> [AnnotationOperation] {
         try await withCheckedThrowingContinuation { continuation in
-            pending.append(WriteRequest(work: work, continuation: continuation))
+            pending.append(WriteRequest(work: work, key: key, continuation: continuation))
             if !committing {
                 committing = true
                 Task { await self.drain() }
             }
         }
+    }
+
+    /// Called after every commit, in commit order, with what it stored.
+    private var observer: (@Sendable (CommittedGroup) -> Void)?
+
+    /// Sets the function told about every commit (replacing any earlier one).
+    func observe(_ observer: @escaping @Sendable (CommittedGroup) -> Void) {
+        self.observer = observer
     }
 
     /// Forgets cached states and counters so the next group rereads them (after a failure or an external change).
@@ -102,9 +110,9 @@ actor GroupCommitter {
                     group = prepareAll(batch)
                     if !group.operations.isEmpty {
                         let (client, logger) = (client, logger)
-                        let (operations, states) = (group.operations, group.states)
+                        let (operations, states, keys) = (group.operations, group.states, group.keys)
                         try await withDeadline(timeout, doing: "committing") {
-                            try await Self.store(operations, states: states) { try await client.query($0, logger: logger) }
+                            try await Self.store(operations, states: states, keys: keys) { try await client.query($0, logger: logger) }
                         }
                     }
                 } else {
@@ -117,6 +125,9 @@ actor GroupCommitter {
                 }
                 counter = group.counter
                 vector = group.vector
+                if let observer, !group.operations.isEmpty {
+                    observer(CommittedGroup(operations: group.operations, states: group.states.mapValues(\.state)))
+                }
                 for (request, outcome) in zip(batch, group.outcomes) { request.continuation.resume(with: outcome) }
                 return
             } catch {
@@ -155,7 +166,7 @@ actor GroupCommitter {
                     _ = try await run("SELECT pg_advisory_xact_lock(\(Self.writerLockKey))").collect()
                     let fresh = try await Self.readStates(ids, run: run)
                     let group = await self.prepareAll(batch, fresh: fresh)
-                    if !group.operations.isEmpty { try await Self.store(group.operations, states: group.states, run: run) }
+                    if !group.operations.isEmpty { try await Self.store(group.operations, states: group.states, keys: group.keys, run: run) }
                     _ = try await run("COMMIT").collect()
                     return group
                 } catch {
@@ -183,28 +194,36 @@ actor GroupCommitter {
         var operations: [AnnotationOperation] = []
         var states: [AnnotationID: VersionedState] = [:]
         var outcomes: [Result<[AnnotationOperation], StoreError>] = []
+        /// Idempotency keys to record, with the annotation each wrote.
+        var keys: [(RequestKey, AnnotationID)] = []
     }
 
     private func prepare(_ request: WriteRequest, into group: inout PreparedGroup) {
         switch request.work {
-        case .local(let payload, let annotation, let author):
+        case .local(let payloads, let annotation, let author):
             var entry = group.states[annotation] ?? cache[annotation] ?? VersionedState(state: AnnotationState(id: annotation), version: 0)
-            let operation: AnnotationOperation
-            do {
-                operation = try entry.state.operation(
-                    payload, dot: Dot(replica: replica, counter: group.counter + 1),
-                    timestamp: clock.now(wallClockMilliseconds: wallClock()), author: author, vector: group.vector
-                )
-            } catch {
-                group.outcomes.append(.failure(StoreError(error)))
-                return
+            var (counter, vector) = (group.counter, group.vector)
+            var made: [AnnotationOperation] = []
+            for payload in payloads {
+                do {
+                    let operation = try entry.state.operation(
+                        payload, dot: Dot(replica: replica, counter: counter + 1),
+                        timestamp: clock.now(wallClockMilliseconds: wallClock()), author: author, vector: vector
+                    )
+                    counter += 1
+                    vector.advance(replica, to: counter)
+                    entry.state.apply(operation)
+                    made.append(operation)
+                } catch {
+                    group.outcomes.append(.failure(StoreError(error)))
+                    return
+                }
             }
-            group.counter += 1
-            group.vector.advance(replica, to: group.counter)
-            entry.state.apply(operation)
+            (group.counter, group.vector) = (counter, vector)
             group.states[annotation] = entry
-            group.operations.append(operation)
-            group.outcomes.append(.success([operation]))
+            group.operations.append(contentsOf: made)
+            if let key = request.key { group.keys.append((key, annotation)) }
+            group.outcomes.append(.success(made))
         case .remote(let operations):
             do {
                 for operation in operations { try operation.validate() }
@@ -287,13 +306,13 @@ actor GroupCommitter {
     }
 
     private static func store(
-        _ operations: [AnnotationOperation], states byID: [AnnotationID: VersionedState],
+        _ operations: [AnnotationOperation], states byID: [AnnotationID: VersionedState], keys: [(RequestKey, AnnotationID)],
         run: @Sendable (PostgresQuery) async throws -> PostgresRowSequence
     ) async throws {
         let ids = byID.keys.sorted()
         let rows = ids.map { MaterializedRow(byID[$0]!.state) }
         let states = ids.map { byID[$0]! }
-        let query: PostgresQuery = """
+        var query: PostgresQuery = """
             SELECT gloss_apply_batch(
                 \(operations.map(\.dot.replica.rawValue)), \(operations.map { Int64($0.dot.counter) }),
                 \(operations.map { Int64(bitPattern: $0.timestamp.rawValue) }), \(operations.map(\.annotation.uuid)),
@@ -305,6 +324,15 @@ actor GroupCommitter {
                 \(rows.map(\.deleteConflict)), \(rows.map(\.conflicted)), \(states.map { ByteBuffer(bytes: $0.state.encoded()) })
             )
             """
+        if !keys.isEmpty {
+            // The same statement, so the keys commit exactly when the writes do.
+            let first = query.binds.count + 1
+            query.sql += ", gloss_record_keys($\(first), $\(first + 1), $\(first + 2), $\(first + 3))"
+            query.binds.append(keys.map(\.0.user))
+            query.binds.append(keys.map(\.0.key))
+            query.binds.append(keys.map { ByteBuffer(bytes: $0.0.fingerprint) })
+            query.binds.append(keys.map(\.1.uuid))
+        }
         _ = try await run(query).collect()
     }
 }

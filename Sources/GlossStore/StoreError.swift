@@ -24,6 +24,12 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let schemaOutdated = Code("schema-outdated")
         /// Stored data could not be decoded, or the database did something unexpected.
         public static let internalError = Code("internal")
+        /// An idempotency key was used before for a different request.
+        public static let keyReused = Code("key-reused")
+        /// The thing named does not exist.
+        public static let notFound = Code("not-found")
+        /// Something with that name exists already.
+        public static let alreadyExists = Code("already-exists")
     }
 
     /// The stable code.

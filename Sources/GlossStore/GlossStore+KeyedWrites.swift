@@ -1,0 +1,80 @@
+public import GlossCore
+import Foundation
+import NIOCore
+import PostgresNIO
+
+/// What one commit stored, as told to the commit observer.
+public struct CommittedGroup: Sendable {
+    /// The operations, in commit order.
+    public let operations: [AnnotationOperation]
+    /// The merged state of every annotation the operations touched, after the commit.
+    public let states: [AnnotationID: AnnotationState]
+}
+
+extension GlossStore {
+    /// Makes new operations on one annotation here and stores them together
+    /// (all or none); returns them once durable.
+    ///
+    /// With a `key`, a request already written under it is not written again:
+    /// the result says which annotation it wrote. Keys are per user; a key
+    /// reused for a different request fails with ``StoreError/Code/keyReused``.
+    public func perform(
+        _ payloads: [AnnotationOperation.Payload], on annotation: AnnotationID, by author: String, key: RequestKey?
+    ) async throws(StoreError) -> KeyedWrite {
+        let work = WriteRequest.Work.local(payloads: payloads, annotation: annotation, author: author)
+        guard let key else { return .written(try await submit(work)) }
+        do {
+            return try await keyGate.withKey(key.gateName) {
+                if let earlier = try await self.recordedKey(key) { return .replayed(earlier) }
+                return .written(try await self.submit(work, key: key))
+            }
+        } catch {
+            throw StoreError.from(error, doing: "writing")
+        }
+    }
+
+    /// The annotation written under `key` before, if any.
+    ///
+    /// - Throws: ``StoreError/Code/keyReused`` when the key was used for another request.
+    func recordedKey(_ key: RequestKey) async throws(StoreError) -> AnnotationID? {
+        let found = try await rows(
+            "SELECT request_sha, annotation_id FROM request_keys WHERE user_name = \(key.user) AND key = \(key.key)",
+            as: (ByteBuffer, UUID).self, doing: "reading an idempotency key"
+        )
+        guard let (sha, annotation) = found.first else { return nil }
+        guard Array(buffer: sha) == key.fingerprint else {
+            throw StoreError(.keyReused, "key \"\(key.key)\" was already used for a different request; use a new key for a new request")
+        }
+        return AnnotationID(annotation)
+    }
+
+    /// Tells `observer` about every commit of this process, in commit order,
+    /// before the writers are answered. It must return quickly.
+    public func observeCommits(_ observer: @escaping @Sendable (CommittedGroup) -> Void) async {
+        await committer.observe(observer)
+    }
+
+    /// Removes idempotency keys older than `age`; returns how many.
+    @discardableResult
+    public func pruneRequestKeys(olderThan age: Duration) async throws(StoreError) -> Int {
+        let seconds = Double(age.components.seconds)
+        return try await rows(
+            "WITH gone AS (DELETE FROM request_keys WHERE created_at < now() - make_interval(secs => \(seconds)) RETURNING 1) SELECT count(*)::bigint FROM gone",
+            as: Int64.self, doing: "pruning idempotency keys"
+        ).first.map(Int.init) ?? 0
+    }
+
+    /// The project of a stored document, without loading its text.
+    public func project(ofDocument id: DocumentID) async throws(StoreError) -> ProjectID? {
+        try await rows("SELECT project_id FROM documents WHERE id = \(id.rawValue)", as: String.self, doing: "reading a document's project")
+            .first.flatMap { try? ProjectID($0) }
+    }
+
+    /// The document of a stored annotation, if it has been created.
+    public func document(ofAnnotation id: AnnotationID) async throws(StoreError) -> DocumentID? {
+        try await rows(
+            "SELECT document_id FROM annotations WHERE id = \(id.uuid) AND document_id IS NOT NULL", as: String.self,
+            doing: "reading an annotation's document"
+        ).first.flatMap { try? DocumentID($0) }
+    }
+}
