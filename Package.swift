@@ -18,7 +18,10 @@ var package = Package(
         .library(name: "GlossProtocol", targets: ["GlossProtocol"]),
         .library(name: "GlossStore", targets: ["GlossStore"]),
         .library(name: "GlossEmbeddedPostgres", targets: ["GlossEmbeddedPostgres"]),
+        .library(name: "GlossServer", targets: ["GlossServer"]),
+        .library(name: "GlossClient", targets: ["GlossClient"]),
         .executable(name: "glossd", targets: ["glossd"]),
+        .executable(name: "gloss", targets: ["gloss"]),
         .executable(name: "gloss-merge-demo", targets: ["gloss-merge-demo"]),
     ],
     dependencies: [
@@ -27,6 +30,12 @@ var package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         .target(
@@ -59,12 +68,57 @@ var package = Package(
             dependencies: [.product(name: "Logging", package: "swift-log")],
             swiftSettings: sharedSettings
         ),
+        .target(
+            name: "GlossServer",
+            dependencies: [
+                "GlossCore",
+                "GlossProtocol",
+                "GlossStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .target(
+            name: "GlossClient",
+            dependencies: [
+                "GlossCore",
+                "GlossProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Clients/GlossClient",
+            swiftSettings: sharedSettings
+        ),
+        .executableTarget(
+            name: "gloss",
+            dependencies: [
+                "GlossCore",
+                "GlossProtocol",
+                "GlossClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Clients/gloss",
+            swiftSettings: sharedSettings
+        ),
         .executableTarget(
             name: "glossd",
             dependencies: [
                 "GlossCore",
                 "GlossStore",
+                "GlossServer",
                 "GlossEmbeddedPostgres",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -87,6 +141,21 @@ var package = Package(
         .testTarget(
             name: "GlossProtocolTests",
             dependencies: ["GlossProtocol", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "GlossServerTests",
+            dependencies: [
+                "GlossCore",
+                "GlossProtocol",
+                "GlossStore",
+                "GlossServer",
+                "GlossClient",
+                "GlossEmbeddedPostgres",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: sharedSettings
         ),
         .testTarget(

@@ -101,3 +101,19 @@ public struct AnnotationOperation: Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension AnnotationOperation {
+    /// The operation's kind, as the log's `kind` column and live events name it:
+    /// `create`, `set-label`, `resolve-note`, `add-tag`, `remove-tag`, `delete`, `restore`.
+    public var kind: String {
+        switch payload {
+        case .create: "create"
+        case .set(let value): "set-\(value.field.rawValue)"
+        case .resolve(let value): "resolve-\(value.field.rawValue)"
+        case .addTag: "add-tag"
+        case .removeTag: "remove-tag"
+        case .delete: "delete"
+        case .restore: "restore"
+        }
+    }
+}

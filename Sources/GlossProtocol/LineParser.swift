@@ -125,7 +125,8 @@ public enum LineParser {
         }
     }
 
-    static func isTag(_ text: String) -> Bool {
+    /// Whether `text` is a valid client tag: 1 to 32 letters, digits, `.`, `_` or `-`.
+    public static func isTag(_ text: String) -> Bool {
         !text.isEmpty && text.unicodeScalars.count <= maximumWordLength
             && text.unicodeScalars.allSatisfy { $0.isASCIILetter || $0.isASCIIDigit || $0 == "." || $0 == "_" || $0 == "-" }
     }

@@ -336,18 +336,3 @@ actor GroupCommitter {
         _ = try await run(query).collect()
     }
 }
-
-extension AnnotationOperation {
-    /// The operation's kind, as stored in the log's `kind` column.
-    var kind: String {
-        switch payload {
-        case .create: "create"
-        case .set(let value): "set-\(value.field.rawValue)"
-        case .resolve(let value): "resolve-\(value.field.rawValue)"
-        case .addTag: "add-tag"
-        case .removeTag: "remove-tag"
-        case .delete: "delete"
-        case .restore: "restore"
-        }
-    }
-}

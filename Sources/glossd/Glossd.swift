@@ -11,10 +11,12 @@ struct Glossd: AsyncParsableCommand {
             Connection settings come from flags or GLOSS_* environment variables.
 
             Examples:
+              glossd dev --user ana:analyst                      # try everything on this machine
+              glossd serve --certificate server.pem --key server-key.pem --database-url postgres://gloss@db/gloss
               glossd postgres start --folder /tmp/gloss-pg      # a private PostgreSQL for trying things
               glossd migrate --database-url postgres://gloss@127.0.0.1:5433/gloss
               glossd check   --database-url postgres://gloss@127.0.0.1:5433/gloss
             """,
-        subcommands: [Migrate.self, Check.self, Postgres.self]
+        subcommands: [Serve.self, Dev.self, Migrate.self, Check.self, UserCommand.self, ProjectCommand.self, Postgres.self]
     )
 }

@@ -1,0 +1,257 @@
+public import GlossProtocol
+import NIOCore
+import NIOExtras
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// A TLS connection to a Gloss server: sends tagged requests (any number at
+/// once, pipelined), matches the replies, and delivers pushed events.
+public final class GlossConnection: Sendable {
+    private struct Pending {
+        var waiting: [String: CheckedContinuation<Response, any Error>] = [:]
+        var untagged: [Line] = []
+        var nextTag = 1
+        var closedError: ClientError?
+        var outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>?
+    }
+
+    private struct Details {
+        var greeting = Greeting(replica: "", maximumLineBytes: 0, maximumDocumentBytes: 0, maximumInFlight: 0, authenticationTimeoutSeconds: 0, idleTimeoutSeconds: 0)
+        var fingerprint = ""
+    }
+
+    /// The server's greeting.
+    public var greeting: Greeting { state.withLock { $0.greeting } }
+    /// The SHA-256 fingerprint of the server's certificate (empty when verified by a CA file).
+    public var fingerprint: String { state.withLock { $0.fingerprint } }
+    /// Events pushed by the server, in arrival order.
+    public let events: AsyncStream<EventRecord>
+
+    private let channel: any Channel
+    private let state = Mutex(Details())
+    private let pending = Mutex(Pending())
+    private let eventSink: AsyncStream<EventRecord>.Continuation
+    private let reader: Mutex<Task<Void, Never>?> = Mutex(nil)
+
+    /// Connects, checks the certificate according to `trust`, and reads the greeting.
+    ///
+    /// - Throws: ``ClientError`` (`connection-failed`, `tls-failed`, `certificate-mismatch`).
+    public static func connect(host: String, port: Int, trust: ServerTrust, maximumLineBytes: Int = 64 * 1024 * 1024) async throws(ClientError) -> GlossConnection {
+        let seen = Mutex<String?>(nil)
+        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        do {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.minimumTLSVersion = .tlsv12
+            let isAddress = (try? SocketAddress(ipAddress: host, port: 0)) != nil
+            switch trust {
+            case .certificateAuthority(let path):
+                tls.trustRoots = .file(path)
+                tls.certificateVerification = isAddress ? .noHostnameVerification : .fullVerification
+            case .fingerprint, .firstUse:
+                tls.certificateVerification = .noHostnameVerification
+            }
+            let context = try NIOSSLContext(configuration: tls)
+            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.seconds(10))
+                .connect(host: host, port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let handler: NIOSSLClientHandler
+                        switch trust {
+                        case .certificateAuthority:
+                            handler = try NIOSSLClientHandler(context: context, serverHostname: isAddress ? nil : host)
+                        case .fingerprint(let expected):
+                            handler = try NIOSSLClientHandler(context: context, serverHostname: nil) { certificates, promise in
+                                let actual = certificates.first.map(ServerTrust.fingerprint(of:)) ?? ""
+                                seen.withLock { $0 = actual }
+                                promise.succeed(actual == expected ? .certificateVerified : .failed)
+                            }
+                        case .firstUse:
+                            handler = try NIOSSLClientHandler(context: context, serverHostname: nil) { certificates, promise in
+                                seen.withLock { $0 = certificates.first.map(ServerTrust.fingerprint(of:)) }
+                                promise.succeed(.certificateVerified)
+                            }
+                        }
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineBasedFrameDecoder(), maximumBufferSize: maximumLineBytes))
+                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch {
+            throw ClientError(code: ClientError.connectionFailed, message: "cannot connect to \(host):\(port): \(error)")
+        }
+        let connection = GlossConnection(channel: channel.channel)
+        let first: Line
+        do {
+            first = try await withCheckedThrowingContinuation { continuation in
+                connection.start(channel, maximumLineBytes: maximumLineBytes, greeting: continuation)
+            }
+        } catch {
+            await connection.close()
+            if case .fingerprint(let expected) = trust, let actual = seen.withLock({ $0 }), actual != expected {
+                throw ClientError(
+                    code: ClientError.certificateMismatch,
+                    message: "the server's certificate is \(actual), not the pinned \(expected). If the server's certificate was replaced on purpose, log in again; otherwise someone may be intercepting the connection"
+                )
+            }
+            if let error = error as? ClientError { throw error }
+            throw ClientError(code: ClientError.tlsFailed, message: "TLS with \(host):\(port) failed: \(error)")
+        }
+        if let error = Reply.error(in: first) {
+            await connection.close()
+            throw ClientError(error)
+        }
+        do {
+            let greeting = try Greeting(line: first)
+            connection.state.withLock { $0.greeting = greeting }
+        } catch {
+            await connection.close()
+            throw ClientError(error)
+        }
+        connection.state.withLock { $0.fingerprint = seen.withLock { $0 } ?? "" }
+        return connection
+    }
+
+    private init(channel: any Channel) {
+        self.channel = channel
+        (events, eventSink) = AsyncStream.makeStream(of: EventRecord.self)
+    }
+
+    /// Reads lines until the connection ends: the first is the greeting, then replies and events.
+    private func start(
+        _ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, maximumLineBytes: Int, greeting: CheckedContinuation<Line, any Error>
+    ) {
+        let task = Task {
+            let greeting = Mutex<CheckedContinuation<Line, any Error>?>(greeting)
+            var ending = ClientError(code: ClientError.connectionClosed, message: "the server closed the connection")
+            do {
+                try await channel.executeThenClose { inbound, outbound in
+                    self.pending.withLock { $0.outbound = outbound }
+                    for try await bytes in inbound {
+                        guard let line = try? LineParser.parse(bytes.readableBytesView, maximumLength: maximumLineBytes) else { continue }
+                        if let waiting = greeting.withLock({ $0.take() }) {
+                            waiting.resume(returning: line)
+                            continue
+                        }
+                        if let bye = Reply.error(in: line), line.word == Reply.byeWord {
+                            ending = ClientError(bye)
+                            continue
+                        }
+                        self.deliver(line)
+                    }
+                }
+            } catch {
+                if let waiting = greeting.withLock({ $0.take() }) {
+                    waiting.resume(throwing: error)
+                    return
+                }
+                ending = ClientError(code: ClientError.connectionClosed, message: "the connection failed: \(error)")
+            }
+            greeting.withLock { $0.take() }?.resume(throwing: ending)
+            self.fail(ending)
+        }
+        reader.withLock { $0 = task }
+    }
+
+    private func deliver(_ line: Line) {
+        if line.isUntagged {
+            if line.word == EventRecord.word {
+                if let event = try? EventRecord(line: line) { eventSink.yield(event) }
+            } else {
+                pending.withLock { $0.untagged.append(line) }
+            }
+            return
+        }
+        let (waiter, lines) = pending.withLock { pending in
+            defer { pending.untagged = [] }
+            return (pending.waiting.removeValue(forKey: line.tag), pending.untagged)
+        }
+        guard let waiter else { return }
+        if let error = Reply.error(in: line) {
+            waiter.resume(throwing: ClientError(error))
+        } else {
+            waiter.resume(returning: Response(lines: lines, reply: line))
+        }
+    }
+
+    private func fail(_ error: ClientError) {
+        let waiters = pending.withLock { pending in
+            pending.closedError = error
+            pending.outbound = nil
+            defer { pending.waiting = [:] }
+            return Array(pending.waiting.values)
+        }
+        for waiter in waiters { waiter.resume(throwing: error) }
+        eventSink.finish()
+    }
+
+    /// Sends a command and waits for its reply.
+    ///
+    /// - Throws: ``ClientError`` with the server's code for an `ERR` reply.
+    public func send(_ command: Command, key: String? = nil) async throws(ClientError) -> Response {
+        do {
+            return try await withCheckedThrowingContinuation { continuation in
+                let claimed: (String, NIOAsyncChannelOutboundWriter<ByteBuffer>)? = pending.withLock { pending in
+                    guard pending.closedError == nil, let outbound = pending.outbound else {
+                        continuation.resume(throwing: pending.closedError ?? ClientError(code: ClientError.connectionClosed, message: "not connected"))
+                        return nil
+                    }
+                    let tag = "c\(pending.nextTag)"
+                    pending.nextTag += 1
+                    pending.waiting[tag] = continuation
+                    return (tag, outbound)
+                }
+                guard let (tag, outbound) = claimed else { return }
+                let text = LinePrinter.print(Request(tag: tag, command: command, key: key).line) + "\n"
+                Task {
+                    do {
+                        try await outbound.write(ByteBuffer(string: text))
+                    } catch {
+                        let waiter = self.pending.withLock { $0.waiting.removeValue(forKey: tag) }
+                        waiter?.resume(throwing: ClientError(code: ClientError.connectionClosed, message: "could not send: \(error)"))
+                    }
+                }
+            }
+        } catch let error as ClientError {
+            throw error
+        } catch {
+            throw ClientError(code: ClientError.connectionClosed, message: "\(error)")
+        }
+    }
+
+    /// Sends raw bytes and waits for the final reply tagged `tag` (for trying out bad input).
+    ///
+    /// - Throws: ``ClientError`` with the server's code for an `ERR` reply.
+    public func sendRaw(_ bytes: [UInt8], awaiting tag: String) async throws(ClientError) -> Response {
+        do {
+            return try await withCheckedThrowingContinuation { continuation in
+                let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>? = pending.withLock { pending in
+                    guard pending.closedError == nil, let outbound = pending.outbound else {
+                        continuation.resume(throwing: pending.closedError ?? ClientError(code: ClientError.connectionClosed, message: "not connected"))
+                        return nil
+                    }
+                    pending.waiting[tag] = continuation
+                    return outbound
+                }
+                guard let outbound else { return }
+                Task { try? await outbound.write(ByteBuffer(bytes: bytes)) }
+            }
+        } catch let error as ClientError {
+            throw error
+        } catch {
+            throw ClientError(code: ClientError.connectionClosed, message: "\(error)")
+        }
+    }
+
+    /// Waits until the server closes the connection; returns the error of its `* BYE`, if it sent one.
+    public func waitForClose() async -> ClientError? {
+        _ = await reader.withLock { $0 }?.value
+        return pending.withLock { $0.closedError }
+    }
+
+    /// Closes the connection.
+    public func close() async {
+        try? await channel.close()
+        _ = await reader.withLock { $0 }?.value
+    }
+}

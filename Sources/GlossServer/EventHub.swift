@@ -1,0 +1,90 @@
+import GlossCore
+import GlossProtocol
+import GlossStore
+import Synchronization
+
+/// Routes committed changes to the subscriptions that follow their document
+/// or project, in commit order, numbering each subscription's events from 1.
+final class EventHub: Sendable {
+    private struct Subscriber {
+        let number: Int
+        let scope: SubscriptionScope
+        let outbox: Outbox
+        let onOverflow: @Sendable () -> Void
+        var sequence: UInt64 = 0
+    }
+
+    private struct Registry {
+        var subscribers: [Int: Subscriber] = [:]
+        var byDocument: [DocumentID: Set<Int>] = [:]
+        var byProject: [ProjectID: Set<Int>] = [:]
+        var nextKey = 1
+    }
+
+    private let registry = Mutex(Registry())
+
+    /// Adds a subscription numbered `number` on its connection; returns its key in the hub.
+    /// `onOverflow` runs (once) when its connection stops reading and the subscription is dropped.
+    func add(number: Int, scope: SubscriptionScope, outbox: Outbox, onOverflow: @escaping @Sendable () -> Void) -> Int {
+        registry.withLock { registry in
+            let key = registry.nextKey
+            registry.nextKey += 1
+            registry.subscribers[key] = Subscriber(number: number, scope: scope, outbox: outbox, onOverflow: onOverflow)
+            switch scope {
+            case .document(let document): registry.byDocument[document, default: []].insert(key)
+            case .project(let project): registry.byProject[project, default: []].insert(key)
+            }
+            return key
+        }
+    }
+
+    /// Removes a subscription.
+    func remove(_ key: Int) {
+        registry.withLock { registry in Self.remove(key, from: &registry) }
+    }
+
+    private static func remove(_ key: Int, from registry: inout Registry) {
+        guard let subscriber = registry.subscribers.removeValue(forKey: key) else { return }
+        switch subscriber.scope {
+        case .document(let document):
+            registry.byDocument[document]?.remove(key)
+            if registry.byDocument[document]?.isEmpty == true { registry.byDocument[document] = nil }
+        case .project(let project):
+            registry.byProject[project]?.remove(key)
+            if registry.byProject[project]?.isEmpty == true { registry.byProject[project] = nil }
+        }
+    }
+
+    /// Subscriptions open now.
+    var count: Int { registry.withLock { $0.subscribers.count } }
+
+    /// Sends an event for every operation of a commit to the subscriptions that follow it.
+    func publish(_ group: CommittedGroup, projectOf: (DocumentID) -> ProjectID?) {
+        var overflowed: [@Sendable () -> Void] = []
+        registry.withLock { registry in
+            guard !registry.subscribers.isEmpty else { return }
+            for operation in group.operations {
+                guard let view = group.states[operation.annotation]?.view else { continue }
+                var keys = registry.byDocument[view.document] ?? []
+                if let project = projectOf(view.document) { keys.formUnion(registry.byProject[project] ?? []) }
+                guard !keys.isEmpty else { continue }
+                let record = AnnotationRecord(view)
+                for key in keys.sorted() {
+                    guard var subscriber = registry.subscribers[key] else { continue }
+                    subscriber.sequence += 1
+                    let event = EventRecord(
+                        subscription: subscriber.number, sequence: subscriber.sequence, change: operation.kind,
+                        author: operation.author, annotation: record
+                    )
+                    if subscriber.outbox.sendEvent(event.line) {
+                        registry.subscribers[key] = subscriber
+                    } else {
+                        overflowed.append(subscriber.onOverflow)
+                        Self.remove(key, from: &registry)
+                    }
+                }
+            }
+        }
+        for notify in overflowed { notify() }
+    }
+}

@@ -1,0 +1,137 @@
+import GlossCore
+import GlossProtocol
+public import GlossStore
+public import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+public import ServiceLifecycle
+import Synchronization
+
+/// The Gloss server: the line protocol over TLS, on top of a ``GlossStore``.
+///
+/// A `Service`: run it in a `ServiceGroup` after the store's connection pool.
+/// On graceful shutdown it stops accepting, lets in-flight requests finish
+/// (their writes are durable before they are answered), says `* BYE
+/// shutting-down` to every session and returns once all are closed.
+public final class GlossServer: Service, Sendable {
+    private let configuration: ServerConfiguration
+    private let context: ServerContext
+    private let limiter: ConnectionLimiter
+    private let sessions = Mutex<[ObjectIdentifier: Session]>([:])
+    private let boundPort = Mutex<Int?>(nil)
+    private let listening = Mutex<[CheckedContinuation<Int, any Error>]>([])
+
+    /// A server for `store` with `configuration`.
+    public init(configuration: ServerConfiguration, store: GlossStore, logger: Logger) {
+        self.configuration = configuration
+        let directory = Directory()
+        context = ServerContext(
+            store: store, limits: configuration.limits, hub: EventHub(), directory: directory, documents: DocumentCache(),
+            throttle: AuthenticationThrottle(maximumPerMinute: configuration.limits.maximumFailedAuthenticationsPerMinute), logger: logger
+        )
+        limiter = ConnectionLimiter(
+            maximumTotal: configuration.limits.maximumConnections, maximumPerAddress: configuration.limits.maximumConnectionsPerAddress
+        )
+    }
+
+    /// The port listened on, once bound.
+    public var port: Int? { boundPort.withLock { $0 } }
+
+    /// Waits until the server listens and returns its port.
+    public func waitUntilListening() async throws -> Int {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready: Int? = boundPort.withLock { port in
+                if port == nil { listening.withLock { $0.append(continuation) } }
+                return port
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    /// Connections open now.
+    public var openConnections: Int { limiter.open }
+
+    /// Listens and serves until graceful shutdown (or cancellation).
+    public func run() async throws {
+        let (context, limiter, configuration) = (context, limiter, configuration)
+        let hub = context.hub
+        let directory = context.directory
+        await context.store.observeCommits { group in hub.publish(group) { directory.project(of: $0) } }
+        let sslContext: NIOSSLContext
+        do {
+            sslContext = try NIOSSLContext(configuration: configuration.tls)
+        } catch {
+            throw ServerSetupError("the TLS configuration is not usable: \(error)")
+        }
+        let server: NIOAsyncChannel<Connection, Never>
+        do {
+            server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.backlog, value: 1024)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.so_keepalive), value: 1)
+                .bind(host: configuration.host, port: configuration.port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let address = channel.remoteAddress?.ipAddress ?? "unknown"
+                        let rejection = limiter.admit(address)
+                        if rejection == nil { channel.closeFuture.whenComplete { _ in limiter.release(address) } }
+                        let handlers = channel.pipeline.syncOperations
+                        try handlers.addHandler(TLSRequiredHandler())
+                        try handlers.addHandler(NIOSSLServerHandler(context: sslContext))
+                        try handlers.addHandler(ByteToMessageHandler(BoundedLineDecoder(maximumLength: configuration.limits.maximumLineBytes)))
+                        let wrapped = try NIOAsyncChannel<InboundLine, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        return Connection(channel: wrapped, address: address, rejection: rejection)
+                    }
+                }
+        } catch {
+            throw ServerSetupError("cannot listen on \(configuration.host):\(configuration.port): \(error)")
+        }
+        let port = server.channel.localAddress?.port ?? configuration.port
+        let waiting = boundPort.withLock { bound in
+            bound = port
+            return listening.withLock { list in
+                defer { list.removeAll() }
+                return list
+            }
+        }
+        for continuation in waiting { continuation.resume(returning: port) }
+        context.logger.notice("listening", metadata: ["address": "\(configuration.host):\(port)", "replica": "\(context.store.replica)"])
+
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        group.addTask { await self.serve(connection) }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            context.logger.notice("shutting down: no new connections; finishing requests in flight")
+            server.channel.close(promise: nil)
+            let open = self.sessions.withLock { Array($0.values) }
+            Task { await withDiscardingTaskGroup { group in for session in open { group.addTask { await session.drain() } } } }
+        }
+        context.logger.notice("stopped")
+    }
+
+    private struct Connection: Sendable {
+        let channel: NIOAsyncChannel<InboundLine, ByteBuffer>
+        let address: String
+        let rejection: ProtocolError?
+    }
+
+    private func serve(_ connection: Connection) async {
+        let logger = context.logger
+        let session = Session(address: connection.address, context: context, logger: logger)
+        let id = ObjectIdentifier(session)
+        sessions.withLock { $0[id] = session }
+        defer { sessions.withLock { _ = $0.removeValue(forKey: id) } }
+        do {
+            try await connection.channel.executeThenClose { inbound, outbound in
+                await session.run(inbound: inbound, outbound: outbound, channel: connection.channel.channel, rejection: connection.rejection)
+            }
+        } catch {
+            logger.debug("connection closed with an error", metadata: ["address": "\(connection.address)", "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,24 @@
+import GlossCore
+import GlossProtocol
+import GlossStore
+import Logging
+
+/// What every session of one server shares.
+struct ServerContext: Sendable {
+    let store: GlossStore
+    let limits: ServerLimits
+    let hub: EventHub
+    let directory: Directory
+    let documents: DocumentCache
+    let throttle: AuthenticationThrottle
+    let logger: Logger
+
+    /// The greeting sent to every new connection.
+    var greeting: Greeting {
+        Greeting(
+            replica: store.replica.rawValue, maximumLineBytes: limits.maximumLineBytes, maximumDocumentBytes: limits.maximumDocumentBytes,
+            maximumInFlight: limits.maximumInFlight, authenticationTimeoutSeconds: Int(limits.authenticationTimeout.components.seconds),
+            idleTimeoutSeconds: Int(limits.idleTimeout.components.seconds)
+        )
+    }
+}

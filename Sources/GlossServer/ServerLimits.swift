@@ -1,0 +1,28 @@
+/// Every limit the server enforces, each with a clear error when reached.
+public struct ServerLimits: Sendable, Hashable {
+    /// Longest request line, in bytes (`line-too-long`).
+    public var maximumLineBytes = 3 * 1024 * 1024
+    /// Largest document text, in UTF-8 bytes (`document-too-large`).
+    public var maximumDocumentBytes = 1024 * 1024
+    /// Requests being worked on at once per connection; more are refused (`too-many-requests`).
+    public var maximumInFlight = 128
+    /// Time a new connection has to authenticate (`auth-timeout`).
+    public var authenticationTimeout: Duration = .seconds(15)
+    /// Silence after which a session is closed (`idle-timeout`); sessions with subscriptions are exempt.
+    public var idleTimeout: Duration = .seconds(600)
+    /// Connections held at once (`too-many-connections`).
+    public var maximumConnections = 20_000
+    /// Connections held at once from one address (`too-many-connections`).
+    public var maximumConnectionsPerAddress = 1_000
+    /// Failed authentications allowed per address per minute before `auth-throttled`.
+    public var maximumFailedAuthenticationsPerMinute = 10
+    /// Subscriptions per connection (`too-many-subscriptions`).
+    public var maximumSubscriptions = 64
+    /// Events queued for a subscriber that does not read before its subscriptions are dropped (`subscriber-too-slow`).
+    public var maximumQueuedEvents = 10_000
+    /// Time in-flight requests get to finish when the server shuts down.
+    public var shutdownGracePeriod: Duration = .seconds(10)
+
+    /// The defaults.
+    public init() {}
+}

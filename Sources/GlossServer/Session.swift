@@ -1,0 +1,268 @@
+import GlossCore
+import GlossProtocol
+import GlossStore
+import Logging
+import NIOCore
+import Synchronization
+
+/// One client connection: greets, reads request lines, authenticates, runs
+/// requests concurrently up to the in-flight limit, pushes events, and closes
+/// on `QUIT`, time-outs, shutdown or when the client goes away.
+///
+/// `HELLO`, `AUTH` and `QUIT` run in order with the reading of lines, so a
+/// request pipelined after `AUTH` already sees the session authenticated.
+final class Session: Sendable {
+    private struct State {
+        var principal: Principal?
+        var inFlight = 0
+        var lastActivity = ContinuousClock.now
+        var subscriptions: [Int: Int] = [:]
+        var nextSubscription = 1
+        var draining = false
+        var closing = false
+        var quitTag: String?
+    }
+
+    let address: String
+    private let context: ServerContext
+    private let outbox: Outbox
+    private let state = Mutex(State())
+    private let started = ContinuousClock.now
+    private let logger: Logger
+
+    init(address: String, context: ServerContext, logger: Logger) {
+        self.address = address
+        self.context = context
+        self.logger = logger
+        outbox = Outbox(maximumQueuedEvents: context.limits.maximumQueuedEvents)
+    }
+
+    /// Serves the connection until it ends. `rejection` is sent (and the connection closed) instead, when set.
+    func run(
+        inbound: NIOAsyncChannelInboundStream<InboundLine>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, channel: any Channel,
+        rejection: ProtocolError?
+    ) async {
+        let writer = Task {
+            await outbox.run { try await outbound.write($0) }
+            try? await channel.close()
+        }
+        if let rejection {
+            close(with: rejection)
+            await writer.value
+            return
+        }
+        outbox.send([context.greeting.line])
+        let watchdog = Task { await watch() }
+        await withDiscardingTaskGroup { requests in
+            do {
+                for try await item in inbound {
+                    guard await receive(item, requests: &requests) else { break }
+                }
+            } catch {
+                logger.debug("connection ended", metadata: ["error": "\(error)"])
+            }
+        }
+        watchdog.cancel()
+        let (keys, quitTag) = state.withLock { state in
+            state.closing = true
+            return (Array(state.subscriptions.values), state.quitTag)
+        }
+        for key in keys { context.hub.remove(key) }
+        if let quitTag { outbox.send([Reply.ok(quitTag, [.named(key: "bye", value: "yes")])]) }
+        outbox.finish()
+        await writer.value
+    }
+
+    /// Handles one inbound line; `false` when the session should stop reading.
+    private func receive(_ item: InboundLine, requests: inout DiscardingTaskGroup) async -> Bool {
+        state.withLock { $0.lastActivity = .now }
+        let bytes: ByteBuffer
+        switch item {
+        case .tooLong(let prefix, let length):
+            let tag = Self.tag(in: prefix)
+            let error = ProtocolError(.lineTooLong, "the line has \(length) bytes; the limit is \(context.limits.maximumLineBytes)")
+            outbox.send([Reply.error(tag ?? Line.untagged, error)])
+            return true
+        case .line(let line):
+            bytes = line
+        }
+        if bytes.readableBytes == 0 || (bytes.readableBytes == 1 && bytes.readableBytesView.first == UInt8(ascii: "\r")) { return true }
+        let request: Request
+        do {
+            request = try Request(parsing: try LineParser.parse(bytes.readableBytesView, maximumLength: context.limits.maximumLineBytes))
+        } catch {
+            let tag = Self.tag(in: bytes)
+            outbox.send([Reply.error(tag ?? Line.untagged, error)])
+            return true
+        }
+        switch request.command {
+        case .hello(let versions):
+            if versions.contains(Greeting.currentVersion) {
+                outbox.send([Reply.ok(request.tag, [.named(key: "version", value: String(Greeting.currentVersion))])])
+            } else {
+                outbox.send([Reply.error(request.tag, ProtocolError(.unsupportedVersion, "this server speaks version \(Greeting.supportedVersions.map(String.init).joined(separator: ",")) only"))])
+            }
+            return true
+        case .auth(let token):
+            outbox.send([await authenticate(token, tag: request.tag)])
+            return true
+        case .quit:
+            state.withLock { $0.quitTag = request.tag }
+            return false
+        case .ping:
+            outbox.send([Reply.ok(request.tag)])
+            return true
+        default:
+            break
+        }
+        let (principal, draining, admitted) = state.withLock { state -> (Principal?, Bool, Bool) in
+            guard state.principal != nil, !state.draining, state.inFlight < context.limits.maximumInFlight else {
+                return (state.principal, state.draining, false)
+            }
+            state.inFlight += 1
+            return (state.principal, false, true)
+        }
+        guard let principal else {
+            outbox.send([Reply.error(request.tag, ProtocolError(.authRequired, "authenticate first: \(request.tag) AUTH token=…"))])
+            return true
+        }
+        guard admitted else {
+            let error = draining
+                ? ProtocolError(.shuttingDown, "the server is shutting down; reconnect and retry")
+                : ProtocolError(.tooManyRequests, "\(context.limits.maximumInFlight) requests are in flight on this connection, the limit; wait for replies")
+            outbox.send([Reply.error(request.tag, error)])
+            return true
+        }
+        requests.addTask {
+            let lines = await self.perform(request, as: principal)
+            self.outbox.send(lines)
+            self.state.withLock {
+                $0.inFlight -= 1
+                $0.lastActivity = .now
+            }
+        }
+        return true
+    }
+
+    private func perform(_ request: Request, as principal: Principal) async -> [Line] {
+        switch request.command {
+        case .whoami:
+            return [Reply.ok(request.tag, [.named(key: "user", value: principal.name), .named(key: "roles", value: Self.describe(principal.roles))])]
+        case .subscribe(let scope):
+            return [await subscribe(scope, principal: principal, tag: request.tag)]
+        case .unsubscribe(let number):
+            let key = state.withLock { $0.subscriptions.removeValue(forKey: number) }
+            guard let key else { return [Reply.error(request.tag, ProtocolError(.notFound, "no subscription \(number) on this connection"))] }
+            context.hub.remove(key)
+            return [Reply.ok(request.tag)]
+        default:
+            return await Dispatcher(context: context, principal: principal).handle(request)
+        }
+    }
+
+    private func authenticate(_ token: String, tag: String) async -> Line {
+        if state.withLock({ $0.principal != nil }) {
+            return Reply.error(tag, ProtocolError(.alreadyAuthenticated, "this session is authenticated already; open a new connection for another user"))
+        }
+        if let wait = context.throttle.retryAfter(address) {
+            return Reply.error(tag, ProtocolError(.authThrottled, "too many failed authentications from \(address); retry in \(wait) s"))
+        }
+        let principal: Principal?
+        do {
+            principal = try await context.store.authenticate(token: token)
+        } catch {
+            return Reply.error(tag, ProtocolError(error))
+        }
+        guard let principal else {
+            context.throttle.recordFailure(address)
+            logger.notice("failed authentication", metadata: ["address": "\(address)"])
+            return Reply.error(tag, ProtocolError(.authFailed, "the token is not valid (unknown, revoked, or mistyped); ask an admin for a new one"))
+        }
+        state.withLock { $0.principal = principal }
+        logger.info("authenticated", metadata: ["user": "\(principal.name)", "address": "\(address)"])
+        return Reply.ok(tag, [.named(key: "user", value: principal.name), .named(key: "roles", value: Self.describe(principal.roles))])
+    }
+
+    private func subscribe(_ scope: SubscriptionScope, principal: Principal, tag: String) async -> Line {
+        let dispatcher = Dispatcher(context: context, principal: principal)
+        do throws(ProtocolError) {
+            switch scope {
+            case .document(let document):
+                guard let project = try await dispatcher.project(of: document) else { throw ProtocolError(.notFound, "no document '\(document)'") }
+                try dispatcher.authorize(.subscribe, in: project, hiding: "document '\(document)'")
+            case .project(let project):
+                try dispatcher.authorize(.subscribe, in: project)
+            }
+        } catch {
+            return Reply.error(tag, error)
+        }
+        let number: Int? = state.withLock { state in
+            guard state.subscriptions.count < context.limits.maximumSubscriptions else { return nil }
+            defer { state.nextSubscription += 1 }
+            return state.nextSubscription
+        }
+        guard let number else {
+            return Reply.error(tag, ProtocolError(.tooManySubscriptions, "\(context.limits.maximumSubscriptions) subscriptions on one connection is the limit"))
+        }
+        let key = context.hub.add(number: number, scope: scope, outbox: outbox) { [weak self] in self?.dropped(number) }
+        state.withLock { $0.subscriptions[number] = key }
+        return Reply.ok(tag, [.named(key: "sub", value: String(number))])
+    }
+
+    private func dropped(_ number: Int) {
+        state.withLock { _ = $0.subscriptions.removeValue(forKey: number) }
+        close(with: ProtocolError(.subscriberTooSlow, "subscription \(number) fell \(context.limits.maximumQueuedEvents) events behind; reconnect and catch up with LIST since="))
+    }
+
+    /// Sends `* BYE` with `error` and closes once everything queued is written.
+    func close(with error: ProtocolError) {
+        let first = state.withLock { state in
+            defer { state.closing = true }
+            return !state.closing
+        }
+        guard first else { return }
+        outbox.send([Reply.bye(error)])
+        outbox.finish()
+    }
+
+    /// Stops taking requests, lets those in flight finish (up to the grace period), then says goodbye.
+    func drain() async {
+        state.withLock { $0.draining = true }
+        let deadline = ContinuousClock.now + context.limits.shutdownGracePeriod
+        while state.withLock({ $0.inFlight > 0 }), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        close(with: ProtocolError(.shuttingDown, "the server is shutting down; reconnect later"))
+    }
+
+    /// Closes the session when authentication or the idle time-out expires.
+    private func watch() async {
+        while !Task.isCancelled {
+            let (deadline, error) = state.withLock { state -> (ContinuousClock.Instant, ProtocolError) in
+                if state.principal == nil {
+                    return (started + context.limits.authenticationTimeout, ProtocolError(.authTimeout, "no AUTH within \(context.limits.authenticationTimeout)"))
+                }
+                if !state.subscriptions.isEmpty || state.inFlight > 0 {
+                    return (ContinuousClock.now + context.limits.idleTimeout, ProtocolError(.idleTimeout, ""))
+                }
+                return (state.lastActivity + context.limits.idleTimeout, ProtocolError(.idleTimeout, "nothing received for \(context.limits.idleTimeout)"))
+            }
+            if ContinuousClock.now >= deadline {
+                close(with: error)
+                return
+            }
+            do { try await Task.sleep(until: deadline) } catch { return }
+        }
+    }
+
+    /// The tag at the start of a line's bytes, if it has a valid one.
+    static func tag(in bytes: ByteBuffer) -> String? {
+        let head = bytes.readableBytesView.prefix(LineParser.maximumWordLength + 2).prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
+        let text = String(decoding: head, as: UTF8.self)
+        return LineParser.isTag(text) ? text : nil
+    }
+
+    static func describe(_ roles: [ProjectID: Role]) -> String {
+        roles.sorted { $0.key < $1.key }.map { "\($0.key.rawValue)=\($0.value.rawValue)" }.joined(separator: ",")
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import GlossServer
+
+/// Where glossd listens and the limits it enforces; each flag also reads a GLOSS_* variable.
+struct ServerOptions: ParsableArguments {
+    @Option(help: "Address to listen on (env GLOSS_HOST; default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port to listen on; 0 picks a free one (env GLOSS_PORT; default 7433).")
+    var port: Int?
+
+    @Option(help: "Longest request line in bytes (env GLOSS_MAX_LINE; default 3145728).")
+    var maxLine: Int?
+
+    @Option(help: "Largest document text in bytes (env GLOSS_MAX_DOCUMENT; default 1048576).")
+    var maxDocument: Int?
+
+    @Option(help: "Requests in flight per connection (env GLOSS_MAX_IN_FLIGHT; default 128).")
+    var maxInFlight: Int?
+
+    @Option(help: "Seconds a new connection has to authenticate (env GLOSS_AUTH_TIMEOUT; default 15).")
+    var authTimeout: Int?
+
+    @Option(help: "Seconds of silence before a session is closed (env GLOSS_IDLE_TIMEOUT; default 600).")
+    var idleTimeout: Int?
+
+    @Option(help: "Connections held at once (env GLOSS_MAX_CONNECTIONS; default 20000).")
+    var maxConnections: Int?
+
+    @Option(help: "Connections from one address (env GLOSS_MAX_CONNECTIONS_PER_ADDRESS; default 1000).")
+    var maxConnectionsPerAddress: Int?
+
+    @Option(help: "Failed authentications per address per minute before throttling (env GLOSS_MAX_FAILED_AUTH; default 10).")
+    var maxFailedAuth: Int?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error (env GLOSS_LOG_LEVEL; default info).")
+    var logLevel: String?
+
+    var listenHost: String { host ?? environment("GLOSS_HOST") ?? "127.0.0.1" }
+
+    func listenPort() throws -> Int {
+        try number(port, "GLOSS_PORT", "--port", in: 0...65_535) ?? 7433
+    }
+
+    func limits() throws -> ServerLimits {
+        var limits = ServerLimits()
+        if let value = try number(maxLine, "GLOSS_MAX_LINE", "--max-line", in: 1_024...1 << 30) { limits.maximumLineBytes = value }
+        if let value = try number(maxDocument, "GLOSS_MAX_DOCUMENT", "--max-document", in: 1...1 << 30) { limits.maximumDocumentBytes = value }
+        if let value = try number(maxInFlight, "GLOSS_MAX_IN_FLIGHT", "--max-in-flight", in: 1...100_000) { limits.maximumInFlight = value }
+        if let value = try number(authTimeout, "GLOSS_AUTH_TIMEOUT", "--auth-timeout", in: 1...86_400) { limits.authenticationTimeout = .seconds(value) }
+        if let value = try number(idleTimeout, "GLOSS_IDLE_TIMEOUT", "--idle-timeout", in: 1...604_800) { limits.idleTimeout = .seconds(value) }
+        if let value = try number(maxConnections, "GLOSS_MAX_CONNECTIONS", "--max-connections", in: 1...10_000_000) { limits.maximumConnections = value }
+        if let value = try number(maxConnectionsPerAddress, "GLOSS_MAX_CONNECTIONS_PER_ADDRESS", "--max-connections-per-address", in: 1...10_000_000) {
+            limits.maximumConnectionsPerAddress = value
+        }
+        if let value = try number(maxFailedAuth, "GLOSS_MAX_FAILED_AUTH", "--max-failed-auth", in: 1...1_000_000) {
+            limits.maximumFailedAuthenticationsPerMinute = value
+        }
+        guard limits.maximumLineBytes > limits.maximumDocumentBytes else {
+            throw ValidationError("--max-line (\(limits.maximumLineBytes)) must exceed --max-document (\(limits.maximumDocumentBytes)): a document travels in one line")
+        }
+        return limits
+    }
+
+    var level: String { logLevel ?? environment("GLOSS_LOG_LEVEL") ?? "info" }
+
+    private func environment(_ name: String) -> String? { ProcessInfo.processInfo.environment[name] }
+
+    private func number(_ flag: Int?, _ variable: String, _ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        let value: Int
+        if let flag {
+            value = flag
+        } else if let text = environment(variable) {
+            guard let parsed = Int(text) else { throw ValidationError("\(variable)=\(text) is not a whole number") }
+            value = parsed
+        } else {
+            return nil
+        }
+        guard range.contains(value) else { throw ValidationError("\(name) must be from \(range.lowerBound) to \(range.upperBound), not \(value)") }
+        return value
+    }
+}

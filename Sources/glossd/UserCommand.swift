@@ -1,0 +1,154 @@
+import ArgumentParser
+import Foundation
+import GlossCore
+import GlossStore
+
+/// `glossd user`: users, their roles and tokens, straight on the database.
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user",
+        abstract: "Add users, give them roles, issue and revoke tokens.",
+        discussion: """
+            Roles per project: reader (read, watch), analyst (also add and edit),
+            reviewer (also review), admin (everything). Tokens are printed once and
+            stored only as SHA-256 hashes; a lost token is revoked and replaced.
+            Changes apply to a session at its next AUTH.
+
+            Examples:
+              glossd user add ana --project news --role analyst     # prints ana's token
+              glossd user grant ana --project archive --role reader
+              glossd user token ana                                 # another token
+              glossd user revoke ana                                # every token of ana
+              glossd user list
+            """,
+        subcommands: [Add.self, Grant.self, Token.self, Revoke.self, List.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a user with a role in a project and print their first token.")
+        @Argument(help: "The user's name (their edits are signed with it).") var name: String
+        @Option(help: "The project.") var project: String
+        @Option(help: "reader, analyst, reviewer or admin.") var role: String
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let (projectID, role, name) = (try identifier { () throws(CoreError) in try ProjectID(project) }, try parseRole(role), name)
+            let token = try await onStore(store) { store in
+                try await store.addUser(name)
+                try await store.grant(role, to: name, in: projectID)
+                return try await store.issueToken(for: name, label: "glossd user add")
+            }
+            print("user \(name) is \(role.rawValue) in \(projectID); token (shown only now):")
+            print(token)
+        }
+    }
+
+    struct Grant: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Give a user a role in a project (replacing the role they had there).")
+        @Argument(help: "The user.") var name: String
+        @Option(help: "The project.") var project: String
+        @Option(help: "reader, analyst, reviewer or admin.") var role: String
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let (projectID, role, name) = (try identifier { () throws(CoreError) in try ProjectID(project) }, try parseRole(role), name)
+            try await onStore(store) { store in try await store.grant(role, to: name, in: projectID) }
+            print("user \(name) is \(role.rawValue) in \(projectID)")
+        }
+    }
+
+    struct Token: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Issue another token for a user and print it.")
+        @Argument(help: "The user.") var name: String
+        @Option(help: "A note to tell tokens apart.") var label = ""
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let (name, label) = (name, label)
+            print(try await onStore(store) { store in try await store.issueToken(for: name, label: label) })
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke every token of a user.")
+        @Argument(help: "The user.") var name: String
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let name = name
+            let count = try await onStore(store) { store in try await store.revokeTokens(of: name) }
+            print("revoked \(count) token\(count == 1 ? "" : "s") of \(name)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List users with their roles and active tokens.")
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let users = try await onStore(store) { store in try await store.users() }
+            if users.isEmpty { print("no users yet: glossd user add NAME --project P --role R") }
+            for user in users {
+                let roles = user.roles.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.rawValue)" }.joined(separator: ",")
+                print("\(user.name)\troles=\(roles.isEmpty ? "-" : roles)\ttokens=\(user.activeTokens)")
+            }
+        }
+    }
+}
+
+/// `glossd project`: projects, straight on the database.
+struct ProjectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "project",
+        abstract: "Create and list projects.",
+        discussion: """
+            Examples:
+              glossd project add news --title "News analysis"
+              glossd project list
+            """,
+        subcommands: [Add.self, List.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a project.")
+        @Argument(help: "The project id: letters, digits, '.', '_' or '-'.") var id: String
+        @Option(help: "A title for people.") var title = ""
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let (projectID, title) = (try identifier { () throws(CoreError) in try ProjectID(id) }, title)
+            try await onStore(store) { store in try await store.addProject(projectID, title: title) }
+            print("project \(projectID) created; give users roles with: glossd user add NAME --project \(projectID) --role analyst")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List projects.")
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let projects = try await onStore(store) { store in try await store.projects() }
+            if projects.isEmpty { print("no projects yet: glossd project add ID") }
+            for project in projects { print("\(project.id)\tdocuments=\(project.documents)\t\(project.title)") }
+        }
+    }
+}
+
+/// A role from its name, or a usage error listing the names.
+func parseRole(_ text: String) throws -> Role {
+    guard let role = Role(rawValue: text) else { throw ValidationError("--role takes reader, analyst, reviewer or admin; got \"\(text)\"") }
+    return role
+}
+
+/// Runs `body` on the store (after checking the schema is current); store errors end glossd with their exit code.
+func onStore<Result: Sendable>(_ options: StoreOptions, _ body: @Sendable @escaping (GlossStore) async throws -> Result) async throws -> Result {
+    let migrations = try options.migrations()
+    do {
+        return try await options.withStore { store in
+            try await store.verifySchema(migrations: migrations)
+            return try await body(store)
+        }
+    } catch let error as StoreError {
+        throw fail(error)
+    }
+}
