@@ -1,3 +1,4 @@
+public import GlossCore
 public import GlossProtocol
 import NIOCore
 import NIOExtras
@@ -188,7 +189,7 @@ public final class GlossConnection: Sendable {
     /// Sends a command and waits for its reply.
     ///
     /// - Throws: ``ClientError`` with the server's code for an `ERR` reply.
-    public func send(_ command: Command, key: String? = nil) async throws(ClientError) -> Response {
+    public func send(_ command: Command, key: String? = nil, revision: [Dot]? = nil) async throws(ClientError) -> Response {
         do {
             return try await withCheckedThrowingContinuation { continuation in
                 let claimed: (String, NIOAsyncChannelOutboundWriter<ByteBuffer>)? = pending.withLock { pending in
@@ -202,7 +203,7 @@ public final class GlossConnection: Sendable {
                     return (tag, outbound)
                 }
                 guard let (tag, outbound) = claimed else { return }
-                let text = LinePrinter.print(Request(tag: tag, command: command, key: key).line) + "\n"
+                let text = LinePrinter.print(Request(tag: tag, command: command, key: key, revision: revision).line) + "\n"
                 Task {
                     do {
                         try await outbound.write(ByteBuffer(string: text))

@@ -140,15 +140,43 @@ public struct AnnotationState: Hashable, Sendable {
     /// with `vector` (every operation the author's replica has applied, which
     /// must not cover `dot`).
     ///
+    /// With `declared` (the ``revision`` a person was shown before deciding on
+    /// the edit), the context is only those of the declared dots this state has
+    /// seen: writes the person had not seen stay concurrent with the edit, and so
+    /// show up as a conflict instead of being silently replaced.
+    ///
     /// - Throws: the validation errors of ``AnnotationOperation/validate()``.
     public func operation(
-        _ payload: AnnotationOperation.Payload, dot: Dot, timestamp: HLCTimestamp, author: String, vector: VersionVector
+        _ payload: AnnotationOperation.Payload, dot: Dot, timestamp: HLCTimestamp, author: String, vector: VersionVector,
+        declared: [Dot]? = nil
     ) throws(CoreError) -> AnnotationOperation {
-        var seen = seenContext(for: payload)
-        seen.formUnion(CausalContext(vector))
+        var seen: CausalContext
+        if let declared, !Self.isCreate(payload) {
+            let known = self.seen
+            seen = CausalContext(vector: VersionVector(), dots: declared.filter { known.contains($0) })
+        } else {
+            seen = seenContext(for: payload)
+            seen.formUnion(CausalContext(vector))
+        }
         let operation = AnnotationOperation(dot: dot, timestamp: timestamp, author: author, annotation: id, context: seen, payload: payload)
         try operation.validate()
         return operation
+    }
+
+    private static func isCreate(_ payload: AnnotationOperation.Payload) -> Bool {
+        if case .create = payload { return true }
+        return false
+    }
+
+    /// The dots of every value the annotation holds now (winning and conflicting
+    /// values of every field, tag additions, deletions and restorations), sorted:
+    /// what a person has seen when shown the annotation. A write declaring it
+    /// replaces exactly these values.
+    public var revision: [Dot] {
+        var dots = span.entries.map(\.dot) + label.entries.map(\.dot) + note.entries.map(\.dot) + review.entries.map(\.dot)
+        for register in tags.values { dots.append(contentsOf: register.entries.map(\.dot)) }
+        dots.append(contentsOf: lifecycle.entries.map(\.dot))
+        return dots.sorted()
     }
 
     /// The tags present, sorted by their UTF-8 bytes.

@@ -43,9 +43,17 @@ public struct AnnotationRecord: Hashable, Sendable {
     public var deletion: String
     /// Fields whose concurrent values wait to be resolved.
     public var conflicts: [Field]
+    /// The values shown, as `rev=`: send it back with an edit so that writes not seen stay as conflicts.
+    public var revision: [Dot]
 
     /// The record of a merged annotation.
-    public init(_ view: AnnotationView) {
+    public init(_ state: AnnotationState) {
+        self.init(state.view!, revision: state.revision)
+    }
+
+    /// The record of a merged annotation's view, with its revision.
+    public init(_ view: AnnotationView, revision: [Dot]) {
+        self.revision = revision
         id = view.id
         document = view.document
         start = view.span.value.start
@@ -82,6 +90,7 @@ public struct AnnotationRecord: Hashable, Sendable {
             .named(key: "updated", value: String(updated)), .named(key: "deleted", value: deletion),
         ]
         if !conflicts.isEmpty { arguments.append(.named(key: "conflicts", value: conflicts.map(\.rawValue).joined(separator: ","))) }
+        arguments.append(.named(key: "rev", value: Request.revisionText(revision)))
         return arguments
     }
 
@@ -121,6 +130,7 @@ public struct AnnotationRecord: Hashable, Sendable {
         updated = try number("updated")
         deletion = try text("deleted")
         conflicts = (line["conflicts"] ?? "").split(separator: ",").compactMap { Field(rawValue: String($0)) }
+        revision = try Request.revision(line["rev"] ?? "")
     }
 }
 

@@ -8,12 +8,18 @@ public struct Request: Hashable, Sendable {
     public var command: Command
     /// For writes: a key the client chooses so that a retried request is applied once.
     public var key: String?
+    /// For edits of an existing annotation: the `rev=` of the annotation as the
+    /// client last showed it. Only values in it are replaced; writes the client
+    /// had not seen stay, as a conflict. Without it, the edit replaces what the
+    /// server holds.
+    public var revision: [Dot]?
 
     /// Creates a request.
-    public init(tag: String, command: Command, key: String? = nil) {
+    public init(tag: String, command: Command, key: String? = nil, revision: [Dot]? = nil) {
         self.tag = tag
         self.command = command
         self.key = key
+        self.revision = revision
     }
 }
 
@@ -61,6 +67,14 @@ public enum Command: Hashable, Sendable {
     case subscribe(SubscriptionScope)
     /// `UNSUBSCRIBE sub=…`.
     case unsubscribe(Int)
+
+    /// Whether the command edits an existing annotation (and so takes `rev=`).
+    public var editsAnnotation: Bool {
+        switch self {
+        case .set, .resolve, .tag, .untag, .delete, .restore, .review: true
+        default: false
+        }
+    }
 
     /// The verb of the command.
     public var verb: Verb {

@@ -1,4 +1,4 @@
-import GlossCore
+public import GlossCore
 
 extension Request {
     /// Longest idempotency key accepted.
@@ -21,8 +21,12 @@ extension Request {
             }
         }
         let command = try Self.command(verb, &reader)
+        var revision: [Dot]?
+        if command.editsAnnotation, let text = try reader.optional("rev") {
+            revision = try Self.revision(text)
+        }
         try reader.finish()
-        self.init(tag: line.tag, command: command, key: key)
+        self.init(tag: line.tag, command: command, key: key, revision: revision)
     }
 
     private static func command(_ verb: Verb, _ reader: inout ArgumentReader) throws(ProtocolError) -> Command {
@@ -96,6 +100,24 @@ extension Request {
             guard let id = try reader.integer("sub", in: 1...Int.max) else { throw ProtocolError(.badArgument, "UNSUBSCRIBE needs sub=") }
             return .unsubscribe(id)
         }
+    }
+
+    /// Reads a `rev=` value: dots as `replica:counter`, separated by commas (empty for none).
+    public static func revision(_ text: String) throws(ProtocolError) -> [Dot] {
+        var dots: [Dot] = []
+        for part in text.split(separator: ",") {
+            guard let colon = part.lastIndex(of: ":"), let counter = UInt64(part[part.index(after: colon)...]), counter > 0,
+                let replica = try? ReplicaID(String(part[..<colon]))
+            else { throw ProtocolError(.badArgument, "rev= takes the rev= value of an annotation line, such as tokyo:12,washington:3") }
+            dots.append(Dot(replica: replica, counter: counter))
+        }
+        guard dots.count <= 10_000 else { throw ProtocolError(.badArgument, "rev= names too many values") }
+        return dots
+    }
+
+    /// The `rev=` text of dots.
+    public static func revisionText(_ dots: [Dot]) -> String {
+        dots.map(\.description).joined(separator: ",")
     }
 
     private static func annotationID(_ reader: inout ArgumentReader) throws(ProtocolError) -> AnnotationID {

@@ -5,6 +5,7 @@ extension Request {
     public var line: Line {
         var arguments = Self.arguments(of: command)
         if let key { arguments.append(.named(key: "key", value: key)) }
+        if let revision, command.editsAnnotation { arguments.append(.named(key: "rev", value: Self.revisionText(revision))) }
         return Line(tag: tag, word: command.verb.rawValue, arguments: arguments)
     }
 

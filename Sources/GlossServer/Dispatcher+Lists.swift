@@ -33,7 +33,7 @@ extension Dispatcher {
         var lines: [Line] = []
         for state in page.annotations {
             guard let view = state.view else { continue }
-            lines.append(AnnotationRecord(view).line)
+            lines.append(AnnotationRecord(view, revision: state.revision).line)
             if conflictsOnly { lines += ConflictRecord.all(in: view).map(\.line) }
         }
         var result: [Argument] = [.named(key: "count", value: String(page.annotations.count))]

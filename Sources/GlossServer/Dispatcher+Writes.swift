@@ -74,12 +74,12 @@ extension Dispatcher {
             untagged.tag = "-"
             return RequestKey(user: principal.name, key: key, request: LinePrinter.print(untagged.line))
         }
-        let outcome = try await call { () async throws(StoreError) in try await context.store.perform(payloads, on: id, by: principal.name, key: key) }
+        let outcome = try await call { () async throws(StoreError) in try await context.store.perform(payloads, on: id, by: principal.name, key: key, declared: request.revision) }
         switch outcome {
         case .written(let operations):
             if case .create(let seed) = payloads.first { context.directory.remember(id, on: seed.document) }
-            let last = operations.last!.dot
-            return [Reply.ok(request.tag, [.named(key: "id", value: id.description)] + extra + [.named(key: "op", value: "\(last.replica.rawValue):\(last.counter)")])]
+            let dots = Request.revisionText(operations.map(\.dot))
+            return [Reply.ok(request.tag, [.named(key: "id", value: id.description)] + extra + [.named(key: "ops", value: dots)])]
         case .replayed(let earlier):
             return [Reply.ok(request.tag, [.named(key: "id", value: earlier.description), .named(key: "replayed", value: "yes")])]
         }

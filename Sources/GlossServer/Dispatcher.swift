@@ -40,8 +40,9 @@ struct Dispatcher: Sendable {
         case .add(let new): return try await add(new, request: request)
         case .get(let id):
             _ = try await authorizedDocument(ofAnnotation: id, for: .get)
-            guard let view = try await call({ () async throws(StoreError) in try await store.annotation(id) })?.view else { throw notFound(id) }
-            return [AnnotationRecord(view).line] + ConflictRecord.all(in: view).map(\.line) + [Reply.ok(tag)]
+            let state = try await call { () async throws(StoreError) in try await store.annotation(id) }
+            guard let state, let view = state.view else { throw notFound(id) }
+            return [AnnotationRecord(view, revision: state.revision).line] + ConflictRecord.all(in: view).map(\.line) + [Reply.ok(tag)]
         case .list(let query): return try await list(query, conflictsOnly: false, tag: tag)
         case .conflicts(let query): return try await list(query, conflictsOnly: true, tag: tag)
         case .set(let id, let edits):

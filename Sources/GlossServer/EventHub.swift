@@ -64,11 +64,11 @@ final class EventHub: Sendable {
         registry.withLock { registry in
             guard !registry.subscribers.isEmpty else { return }
             for operation in group.operations {
-                guard let view = group.states[operation.annotation]?.view else { continue }
+                guard let state = group.states[operation.annotation], let view = state.view else { continue }
                 var keys = registry.byDocument[view.document] ?? []
                 if let project = projectOf(view.document) { keys.formUnion(registry.byProject[project] ?? []) }
                 guard !keys.isEmpty else { continue }
-                let record = AnnotationRecord(view)
+                let record = AnnotationRecord(view, revision: state.revision)
                 for key in keys.sorted() {
                     guard var subscriber = registry.subscribers[key] else { continue }
                     subscriber.sequence += 1

@@ -18,10 +18,13 @@ extension GlossStore {
     /// With a `key`, a request already written under it is not written again:
     /// the result says which annotation it wrote. Keys are per user; a key
     /// reused for a different request fails with ``StoreError/Code/keyReused``.
+    /// With `declared`, the operations replace only the values of that revision
+    /// (see ``AnnotationState/revision``); later writes stay as conflicts.
     public func perform(
-        _ payloads: [AnnotationOperation.Payload], on annotation: AnnotationID, by author: String, key: RequestKey?
+        _ payloads: [AnnotationOperation.Payload], on annotation: AnnotationID, by author: String, key: RequestKey?,
+        declared: [Dot]? = nil
     ) async throws(StoreError) -> KeyedWrite {
-        let work = WriteRequest.Work.local(payloads: payloads, annotation: annotation, author: author)
+        let work = WriteRequest.Work.local(payloads: payloads, annotation: annotation, author: author, declared: declared)
         guard let key else { return .written(try await submit(work)) }
         do {
             return try await keyGate.withKey(key.gateName) {

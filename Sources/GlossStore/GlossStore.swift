@@ -128,7 +128,7 @@ public final class GlossStore: Sendable {
     /// The operation's dot, timestamp and causal context are assigned in commit order.
     /// - Throws: ``StoreError/Code/invalid`` (with the core's error) or ``StoreError/Code/unavailable``.
     public func perform(_ payload: AnnotationOperation.Payload, on annotation: AnnotationID, by author: String) async throws(StoreError) -> AnnotationOperation {
-        try await submit(.local(payloads: [payload], annotation: annotation, author: author))[0]
+        try await submit(.local(payloads: [payload], annotation: annotation, author: author, declared: nil))[0]
     }
 
     /// Stores operations made elsewhere: all of them or, if any is invalid, none.

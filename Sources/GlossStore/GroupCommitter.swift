@@ -200,7 +200,7 @@ actor GroupCommitter {
 
     private func prepare(_ request: WriteRequest, into group: inout PreparedGroup) {
         switch request.work {
-        case .local(let payloads, let annotation, let author):
+        case .local(let payloads, let annotation, let author, let declared):
             var entry = group.states[annotation] ?? cache[annotation] ?? VersionedState(state: AnnotationState(id: annotation), version: 0)
             var (counter, vector) = (group.counter, group.vector)
             var made: [AnnotationOperation] = []
@@ -208,7 +208,8 @@ actor GroupCommitter {
                 do {
                     let operation = try entry.state.operation(
                         payload, dot: Dot(replica: replica, counter: counter + 1),
-                        timestamp: clock.now(wallClockMilliseconds: wallClock()), author: author, vector: vector
+                        timestamp: clock.now(wallClockMilliseconds: wallClock()), author: author, vector: vector,
+                        declared: declared
                     )
                     counter += 1
                     vector.advance(replica, to: counter)

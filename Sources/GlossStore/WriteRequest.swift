@@ -5,7 +5,8 @@ struct WriteRequest: Sendable {
     /// What the caller wants written.
     enum Work: Sendable {
         /// New operations on one annotation made here, by this replica: all of them or none.
-        case local(payloads: [AnnotationOperation.Payload], annotation: AnnotationID, author: String)
+        /// `declared`: the revision the author was shown (see ``AnnotationState/operation(_:dot:timestamp:author:vector:declared:)``).
+        case local(payloads: [AnnotationOperation.Payload], annotation: AnnotationID, author: String, declared: [Dot]?)
         /// Operations made elsewhere; all of them or none are stored.
         case remote([AnnotationOperation])
     }
@@ -18,7 +19,7 @@ struct WriteRequest: Sendable {
     /// The annotations the write touches.
     var annotations: [AnnotationID] {
         switch work {
-        case .local(let payloads, let annotation, _): Array(repeating: annotation, count: payloads.count)
+        case .local(let payloads, let annotation, _, _): Array(repeating: annotation, count: payloads.count)
         case .remote(let operations): operations.map(\.annotation)
         }
     }

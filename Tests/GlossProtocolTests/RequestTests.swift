@@ -76,7 +76,7 @@ struct RequestTests {
             dot: dot, timestamp: HLCTimestamp(rawValue: 1 << 20), author: "ana", annotation: state.id, context: CausalContext(),
             payload: .create(AnnotationSeed(document: try DocumentID("doc-1"), span: span, label: "PLACE", note: "a \"note\"\nsecond", tags: ["b", "a"]))
         ))
-        let record = AnnotationRecord(state.view!)
+        let record = AnnotationRecord(state)
         #expect(record.start == 19 && record.end == 21 && record.quote == "東京")
         #expect(try AnnotationRecord(line: try LineParser.parse(LinePrinter.print(record.line))) == record)
         let event = EventRecord(subscription: 2, sequence: 5, change: "create", author: "ana", annotation: record)
@@ -125,6 +125,8 @@ enum RandomRequest {
         ]
         let command = pick(commands)
         let key = command.verb.isWrite && random.next() % 2 == 0 ? pick(["k1", "retry key"]) : nil
-        return Request(tag: pick(["a1", "t.2", "Z_9-x"]), command: command, key: key)
+        let revision = command.editsAnnotation && random.next() % 2 == 0
+            ? [Dot(replica: try! ReplicaID("tokyo"), counter: 1 + random.next() % 99), Dot(replica: try! ReplicaID("w.2"), counter: 7)] : nil
+        return Request(tag: pick(["a1", "t.2", "Z_9-x"]), command: command, key: key, revision: revision)
     }
 }

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import GlossClient
+
+/// A failure the CLI reports, with an exit status that says what kind it is.
+struct CLIError: Error, CustomStringConvertible {
+    /// Exit statuses (sysexits-style), documented in `gloss --help`.
+    enum Kind: Int32 {
+        /// The server refused the request as invalid (bad span, quote not found, bad argument…).
+        case refused = 65
+        /// No such document, annotation or subscription.
+        case notFound = 66
+        /// Cannot reach the server, TLS failed, or the connection dropped.
+        case unavailable = 69
+        /// A temporary condition: retry later (server busy, shutting down, database unreachable).
+        case temporary = 75
+        /// Not logged in, wrong token, or the role does not allow it.
+        case permission = 77
+        /// Wrong use of the command line or configuration.
+        case usage = 64
+        /// The server's certificate does not match the pinned one.
+        case certificate = 76
+    }
+
+    let kind: Kind
+    let message: String
+
+    init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    /// The CLI's view of a client error: its kind, and advice where there is some.
+    init(_ error: ClientError) {
+        switch error.code {
+        case "not-found": self.init(.notFound, error.message)
+        case "auth-failed": self.init(.permission, error.message + " (log in again: gloss login …)")
+        case "auth-required", "forbidden", "auth-throttled": self.init(.permission, error.message)
+        case "unavailable", "shutting-down", "too-many-requests", "too-many-connections": self.init(.temporary, error.message)
+        case ClientError.certificateMismatch: self.init(.certificate, error.message)
+        case ClientError.connectionFailed, ClientError.tlsFailed, ClientError.connectionClosed, "idle-timeout", "auth-timeout":
+            self.init(.unavailable, error.message)
+        default: self.init(.refused, error.message)
+        }
+        code = error.code
+    }
+
+    /// The server's or client's error code, when there is one.
+    var code: String?
+
+    var description: String { code.map { "\($0): \(message)" } ?? message }
+}
+
+/// Runs a command body, printing a failure on standard error and exiting with its status.
+func reporting(json: Bool, _ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as CLIError {
+        if json {
+            let object: [String: String] = ["error": error.code ?? "usage", "message": error.message]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            FileHandle.standardError.write(data + Data("\n".utf8))
+        } else {
+            FileHandle.standardError.write(Data("gloss: \(error)\n".utf8))
+        }
+        throw ExitCode(error.kind.rawValue)
+    } catch let error as ClientError {
+        try await reporting(json: json) { throw CLIError(error) }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import GlossCore
+import GlossClient
+import GlossProtocol
+
+/// Human and JSON renderings of what the server returns.
+enum Output {
+    /// Writes a line to standard output at once.
+    static func say(_ text: String) {
+        write(Data((text + "\n").utf8))
+    }
+
+    /// Writes to standard output; a reader that went away (`gloss ls | head`) ends the program quietly.
+    static func write(_ data: Data) {
+        do {
+            try FileHandle.standardOutput.write(contentsOf: data)
+        } catch {
+            exit(0)
+        }
+    }
+
+    /// One JSON object per line, keys sorted.
+    static func json(_ object: [String: Any]) {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        write(data + Data("\n".utf8))
+    }
+
+    /// A hybrid logical timestamp as UTC time.
+    static func time(_ hlc: UInt64) -> String {
+        let date = Date(timeIntervalSince1970: Double(hlc >> 16) / 1000)
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    /// An annotation as a JSON object.
+    static func object(_ record: AnnotationRecord, conflicts: [ConflictRecord] = []) -> [String: Any] {
+        var object: [String: Any] = [
+            "id": record.id.description, "document": record.document.rawValue, "start": record.start, "end": record.end,
+            "quote": record.quote, "prefix": record.prefix, "suffix": record.suffix, "label": record.label, "note": record.note,
+            "tags": record.tags, "status": record.status.rawValue, "comment": record.comment, "creator": record.creator,
+            "created": time(record.created), "updated": time(record.updated), "updatedHLC": String(record.updated),
+            "deleted": record.deletion, "conflictedFields": record.conflicts.map(\.rawValue),
+        ]
+        if !conflicts.isEmpty {
+            object["conflicts"] = conflicts.map { ["field": $0.field.rawValue, "value": $0.value, "author": $0.author, "time": time($0.time)] }
+        }
+        return object
+    }
+
+    /// One line per annotation for listings.
+    static func summary(_ record: AnnotationRecord) -> String {
+        var parts = [record.id.description, "\(record.document) [\(record.start),\(record.end))", quoted(record.quote, limit: 40)]
+        if !record.label.isEmpty { parts.append(record.label) }
+        if !record.tags.isEmpty { parts.append("tags=" + record.tags.joined(separator: ",")) }
+        if record.status != .open { parts.append(record.status.rawValue) }
+        if record.deletion != "live" { parts.append(record.deletion == "deleted" ? "DELETED" : "DELETE-CONFLICT (restore or delete again)") }
+        if !record.conflicts.isEmpty { parts.append("CONFLICT on " + record.conflicts.map(\.rawValue).joined(separator: ",")) }
+        return parts.joined(separator: "  ")
+    }
+
+    /// The full record with its conflicts, for `show`.
+    static func details(_ record: AnnotationRecord, conflicts: [ConflictRecord]) -> String {
+        var lines = [
+            "annotation \(record.id)",
+            "  document  \(record.document) [\(record.start), \(record.end))",
+            "  text      …\(record.prefix)[\(record.quote)]\(record.suffix)…".replacingOccurrences(of: "\n", with: "⏎"),
+            "  label     \(record.label.isEmpty ? "-" : record.label)",
+            "  note      \(record.note.isEmpty ? "-" : record.note)",
+            "  tags      \(record.tags.isEmpty ? "-" : record.tags.joined(separator: ", "))",
+            "  review    \(record.status.rawValue)\(record.comment.isEmpty ? "" : " — \(record.comment)")",
+            "  created   by \(record.creator) at \(time(record.created))",
+            "  updated   \(time(record.updated))",
+        ]
+        switch record.deletion {
+        case "deleted": lines.append("  DELETED")
+        case "delete-conflict":
+            lines.append("  DELETE CONFLICT: deleted while someone edited it; keep it (gloss restore \(record.id)) or delete again (gloss rm \(record.id))")
+        default: break
+        }
+        if !conflicts.isEmpty {
+            lines.append("  conflicts (the value above wins until resolved: gloss resolve \(record.id) --FIELD VALUE)")
+            for conflict in conflicts {
+                lines.append("    \(conflict.field.rawValue): \(quoted(conflict.value, limit: 60)) by \(conflict.author) at \(time(conflict.time))")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func quoted(_ text: String, limit: Int) -> String {
+        let scalars = Array(text.unicodeScalars)
+        var shown = String(String.UnicodeScalarView(scalars.prefix(limit)))
+        if scalars.count > limit { shown += "…" }
+        return "\"" + shown.replacingOccurrences(of: "\n", with: "⏎") + "\""
+    }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import GlossClient
+import GlossProtocol
+
+/// Where a span goes: `--span START:END` in code points, or `--quote TEXT [--occurrence N]`.
+struct SpanOptions: ParsableArguments {
+    @Option(help: "Code-point offsets START:END, half-open.") var span: String?
+    @Option(help: "Text to find in the document.") var quote: String?
+    @Option(help: "Which appearance of --quote (1 = first), when it appears more than once.") var occurrence: Int?
+
+    func target() throws -> SpanTarget? {
+        switch (span, quote) {
+        case (nil, nil):
+            if occurrence != nil { throw ValidationError("--occurrence goes with --quote") }
+            return nil
+        case (let span?, nil):
+            let parts = span.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, let start = Int(parts[0]), let end = Int(parts[1]), start >= 0, end >= 0 else {
+                throw ValidationError("--span takes START:END in code points, such as 26:35; got \"\(span)\"")
+            }
+            if occurrence != nil { throw ValidationError("--occurrence goes with --quote, not --span") }
+            return .offsets(start: start, end: end)
+        case (nil, let quote?):
+            if let occurrence, occurrence < 1 { throw ValidationError("--occurrence counts from 1") }
+            return .quote(quote, occurrence: occurrence)
+        default:
+            throw ValidationError("give --span or --quote, not both")
+        }
+    }
+}
