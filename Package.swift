@@ -143,6 +143,18 @@ var package = Package(
             dependencies: ["GlossProtocol", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: sharedSettings
         ),
+        .target(
+            name: "GlossTestSupport",
+            dependencies: [
+                "GlossCore",
+                "GlossStore",
+                "GlossEmbeddedPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/GlossTestSupport",
+            swiftSettings: sharedSettings
+        ),
         .testTarget(
             name: "GlossServerTests",
             dependencies: [
@@ -151,7 +163,7 @@ var package = Package(
                 "GlossStore",
                 "GlossServer",
                 "GlossClient",
-                "GlossEmbeddedPostgres",
+                "GlossTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -165,6 +177,7 @@ var package = Package(
                 "GlossCoreTesting",
                 "GlossStore",
                 "GlossEmbeddedPostgres",
+                "GlossTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: sharedSettings

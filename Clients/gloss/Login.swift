@@ -55,7 +55,7 @@ struct Login: AsyncParsableCommand {
 
 /// `gloss whoami`.
 struct WhoAmI: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show who you are logged in as, where, and your roles.")
+    static let configuration = CommandConfiguration(commandName: "whoami", abstract: "Show who you are logged in as, where, and your roles.")
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {

@@ -1,40 +1,25 @@
 import Foundation
 import GlossCore
 import GlossStore
+import GlossTestSupport
 import PostgresNIO
 import Testing
 
 /// The real `glossd` binary against a real database.
 @Suite("glossd commands", .timeLimit(.minutes(2)))
 struct GlossdCommandTests {
-    /// The glossd built beside the test bundle.
-    static var glossd: String {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("glossd").path
-        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug/glossd").standardized.path
-    }
-
     /// Runs glossd and returns its exit status and everything it printed.
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: glossd)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try Binaries.run("glossd", arguments)
+        return (result.status, result.output + result.error)
     }
 
     @Test("migrate, migrate again, check; a corrupted row makes check exit 1; an unreachable database exits 69")
     func migrateAndCheck() async throws {
         try await withTestDatabase { database in
-            let url = "postgres://\(database.configuration.username)@\(database.configuration.host):\(database.configuration.port)/\(database.configuration.database)"
-            let common = ["--database-url", url, "--replica-id", "cli-test"]
+            let common = ["--database-url", database.url, "--replica-id", "cli-test"]
             let first = try Self.run(["migrate"] + common)
-            #expect(first.status == 0 && first.output.contains("applied migrations 1, 2"), "\(first.output)")
+            #expect(first.status == 0 && first.output.contains("applied migrations 1, 2, 3"), "\(first.output)")
             let again = try Self.run(["migrate"] + common)
             #expect(again.status == 0 && again.output.contains("up to date"), "\(again.output)")
 

@@ -1,5 +1,6 @@
 import GlossCore
 import GlossStore
+import GlossTestSupport
 import PostgresNIO
 import Testing
 

@@ -1,5 +1,6 @@
 import GlossCore
 import GlossStore
+import GlossTestSupport
 import Testing
 
 @Suite("Store reads", .timeLimit(.minutes(2)))

@@ -2,6 +2,7 @@ import Foundation
 import GlossCore
 import GlossEmbeddedPostgres
 import GlossStore
+import GlossTestSupport
 import Logging
 import Synchronization
 import Testing

@@ -1,6 +1,7 @@
 import GlossCore
 import GlossCoreTesting
 import GlossStore
+import GlossTestSupport
 import PostgresNIO
 import Testing
 

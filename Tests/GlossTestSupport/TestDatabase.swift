@@ -1,29 +1,44 @@
 import Foundation
-import GlossCore
+public import GlossCore
 import GlossEmbeddedPostgres
-import GlossStore
+public import GlossStore
 import Logging
-import PostgresNIO
-import Testing
+public import PostgresNIO
 
 /// A fresh database for one test, in the cluster named by `GLOSS_TEST_DATABASE_URL`
 /// (scripts/test starts one) or, when that is unset, in a private cluster under
 /// /tmp that the tests start and reuse.
-struct TestDatabase {
-    let configuration: DatabaseConfiguration
-    let admin: DatabaseConfiguration
+public struct TestDatabase: Sendable {
+    /// The test database.
+    public let configuration: DatabaseConfiguration
+    /// The cluster's `postgres` database.
+    public let admin: DatabaseConfiguration
 
-    static let migrations: [Migration] = {
+    /// A handle on an existing database.
+    public init(configuration: DatabaseConfiguration, admin: DatabaseConfiguration) {
+        self.configuration = configuration
+        self.admin = admin
+    }
+
+    /// The migrations of this checkout's Schema folder.
+    public static let migrations: [Migration] = {
         let schema = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Schema").standardized
         return try! Migration.load(from: schema)
     }()
 
     /// The cluster's `postgres` database, for creating and dropping test databases.
-    static func adminConfiguration() throws -> DatabaseConfiguration {
+    public static func adminConfiguration() throws -> DatabaseConfiguration {
         if let url = ProcessInfo.processInfo.environment["GLOSS_TEST_DATABASE_URL"] {
             var configuration = try DatabaseConfiguration(url: url)
             configuration.database = "postgres"
             return configuration
+        }
+        // Tests run in parallel (and in several processes): one starts the cluster, the others wait for it.
+        let lock = open("/tmp/gloss-swift-test-cluster.lock", O_CREAT | O_RDWR, 0o644)
+        flock(lock, LOCK_EX)
+        defer {
+            flock(lock, LOCK_UN)
+            close(lock)
         }
         let cluster = EmbeddedPostgres(folder: "/tmp/gloss-swift-test-cluster", durable: false)
         let endpoint = try cluster.start()
@@ -31,7 +46,7 @@ struct TestDatabase {
     }
 
     /// Creates an empty database with a unique name.
-    static func create() async throws -> TestDatabase {
+    public static func create() async throws -> TestDatabase {
         let admin = try adminConfiguration()
         let name = "gloss_test_\(UInt64.random(in: 0...UInt64.max) % 1_000_000_000_000)"
         try await adminQuery(admin, PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
@@ -42,7 +57,7 @@ struct TestDatabase {
     }
 
     /// Runs one statement on the admin database.
-    static func adminQuery(_ admin: DatabaseConfiguration, _ query: PostgresQuery) async throws {
+    public static func adminQuery(_ admin: DatabaseConfiguration, _ query: PostgresQuery) async throws {
         let connection = try await PostgresConnection.connect(
             configuration: .init(host: admin.host, port: admin.port, username: admin.username, password: admin.password, database: admin.database, tls: .disable),
             id: 1, logger: Logger(label: "test.admin")
@@ -51,13 +66,18 @@ struct TestDatabase {
         _ = try await connection.query(query, logger: Logger(label: "test.admin")).collect()
     }
 
+    /// The database as a URL, for the glossd binary.
+    public var url: String {
+        "postgres://\(configuration.username)@\(configuration.host):\(configuration.port)/\(configuration.database)"
+    }
+
     /// Drops the database (ending its sessions).
-    func drop() async {
+    public func drop() async {
         try? await Self.adminQuery(admin, PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(configuration.database) WITH (FORCE)"))
     }
 
     /// Runs `body` with a migrated store writing as `replica`, then shuts the store down.
-    func withStore<Result: Sendable>(
+    public func withStore<Result: Sendable>(
         replica: String = "test-a", options: GlossStore.Options = GlossStore.Options(), migrate: Bool = true,
         _ body: @Sendable @escaping (GlossStore) async throws -> Result
     ) async throws -> Result {
@@ -71,7 +91,7 @@ struct TestDatabase {
     }
 
     /// Runs a query on this test database and returns the first column of the first row as an integer.
-    func count(_ sql: String) async throws -> Int {
+    public func count(_ sql: String) async throws -> Int {
         let connection = try await PostgresConnection.connect(
             configuration: .init(
                 host: configuration.host, port: configuration.port, username: configuration.username, password: nil,
@@ -88,7 +108,7 @@ struct TestDatabase {
 }
 
 /// Runs `body` with a fresh database and drops it afterwards.
-func withTestDatabase<Result: Sendable>(_ body: (TestDatabase) async throws -> Result) async throws -> Result {
+public func withTestDatabase<Result: Sendable>(_ body: (TestDatabase) async throws -> Result) async throws -> Result {
     let database = try await TestDatabase.create()
     do {
         let result = try await body(database)
@@ -101,7 +121,7 @@ func withTestDatabase<Result: Sendable>(_ body: (TestDatabase) async throws -> R
 }
 
 /// A document for store tests.
-let sampleDocument = try! Document(
+public let sampleDocument = try! Document(
     id: DocumentID("article"), project: ProjectID("news"), title: "Article",
     text: "Japan and the United States will hold security talks. Kishida’s visit to Washington follows; café vs cafe\u{301}."
 )

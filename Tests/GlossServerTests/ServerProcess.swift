@@ -1,0 +1,146 @@
+import Foundation
+import GlossClient
+import GlossCore
+import GlossProtocol
+import GlossServer
+import GlossStore
+import GlossTestSupport
+import Synchronization
+import Testing
+
+/// A real `glossd serve` process on a fresh test database, with development
+/// certificates, a project `news` holding `sampleDocument`, a project `secret`,
+/// and users with each role.
+final class ServerProcess: Sendable {
+    let database: TestDatabase
+    let folder: URL
+    let port: Int
+    let tokens: [String: String]
+    private let process: Process
+    private let output: LogBuffer
+
+    /// Users made for every server: name → (project, role).
+    static let users: [(String, String, Role)] = [
+        ("ana", "news", .analyst), ("ben", "news", .analyst), ("rita", "news", .reader), ("rev", "news", .reviewer), ("sam", "secret", .admin),
+    ]
+
+    var caFile: String { folder.appendingPathComponent("ca.pem").path }
+
+    private init(database: TestDatabase, folder: URL, port: Int, tokens: [String: String], process: Process, output: LogBuffer) {
+        self.database = database
+        self.folder = folder
+        self.port = port
+        self.tokens = tokens
+        self.process = process
+        self.output = output
+    }
+
+    /// Starts glossd with `arguments` added to `serve` and waits until it listens.
+    static func start(_ database: TestDatabase, arguments: [String] = []) async throws -> ServerProcess {
+        let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("gloss-server-test-\(UUID().uuidString)")
+        try DevelopmentCertificates.make().write(to: folder)
+        let migrated = try Binaries.run("glossd", ["migrate", "--database-url", database.url, "--replica-id", "server-test"])
+        #expect(migrated.status == 0, "\(migrated.error)")
+        let tokens = try await database.withStore(replica: "server-test", migrate: false) { store in
+            try await store.addProject(try ProjectID("news"), title: "News")
+            try await store.addProject(try ProjectID("secret"), title: "Secret")
+            try await store.putDocument(sampleDocument)
+            try await store.putDocument(try Document(id: DocumentID("hidden"), project: ProjectID("secret"), title: "Hidden", text: "secret text"))
+            var tokens: [String: String] = [:]
+            for (name, project, role) in users {
+                try await store.addUser(name)
+                try await store.grant(role, to: name, in: try ProjectID(project))
+                tokens[name] = try await store.issueToken(for: name)
+            }
+            return tokens
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Binaries.path("glossd"))
+        process.arguments = [
+            "serve", "--database-url", database.url, "--replica-id", "server-test", "--port", "0", "--log-level", "warning",
+            "--certificate", folder.appendingPathComponent("server.pem").path, "--key", folder.appendingPathComponent("server-key.pem").path,
+        ] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = LogBuffer()
+        Thread {
+            while true {
+                let data = pipe.fileHandleForReading.availableData
+                if data.isEmpty { return }
+                output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
+            }
+        }.start()
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            let text = output.text.withLock { $0 }
+            if let range = text.range(of: "listening on 127.0.0.1:") {
+                let digits = text[range.upperBound...].prefix { $0.isNumber }
+                if let port = Int(digits), text[range.upperBound...].dropFirst(digits.count).first == "\n" {
+                    return ServerProcess(database: database, folder: folder, port: port, tokens: tokens, process: process, output: output)
+                }
+            }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        process.terminate()
+        throw ServerTestError("glossd did not start listening: \(output.text.withLock { $0 })")
+    }
+
+    /// Everything glossd printed so far.
+    var log: String { output.text.withLock { $0 } }
+
+    /// Sends SIGTERM and waits for the exit status (up to `limit`).
+    func stop(within limit: Duration = .seconds(20)) async -> Int32? {
+        guard process.isRunning else { return process.terminationStatus }
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = ContinuousClock.now + limit
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            return nil
+        }
+        return process.terminationStatus
+    }
+
+    /// A TLS connection trusting the test CA, not yet authenticated.
+    func connect() async throws -> GlossConnection {
+        try await GlossConnection.connect(host: "127.0.0.1", port: port, trust: .certificateAuthority(path: caFile))
+    }
+
+    /// A connection authenticated as `user`.
+    func connect(as user: String) async throws -> GlossConnection {
+        let connection = try await connect()
+        _ = try await connection.send(.auth(token: tokens[user]!))
+        return connection
+    }
+
+    /// Runs `body` with a server on a fresh database, then stops it and drops the database.
+    static func with<Result: Sendable>(arguments: [String] = [], _ body: (ServerProcess) async throws -> Result) async throws -> Result {
+        try await withTestDatabase { database in
+            let server = try await start(database, arguments: arguments)
+            do {
+                let result = try await body(server)
+                _ = await server.stop()
+                try? FileManager.default.removeItem(at: server.folder)
+                return result
+            } catch {
+                _ = await server.stop()
+                try? FileManager.default.removeItem(at: server.folder)
+                throw error
+            }
+        }
+    }
+}
+
+/// A test precondition that failed, with what was seen.
+struct ServerTestError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// What a child process printed, collected by a reader thread.
+final class LogBuffer: Sendable {
+    let text = Mutex("")
+}
