@@ -48,7 +48,7 @@ public struct BoundedLineDecoder: ByteToMessageDecoder {
         }
         guard let newline else {
             if buffer.readableBytes > maximumLength {
-                skipping = (buffer.getSlice(at: buffer.readerIndex, length: Self.prefixLength)!, buffer.readableBytes)
+                skipping = (Self.prefix(of: buffer), buffer.readableBytes)
                 buffer.moveReaderIndex(to: buffer.writerIndex)
                 searched = 0
             } else {
@@ -59,7 +59,7 @@ public struct BoundedLineDecoder: ByteToMessageDecoder {
         let length = newline - view.startIndex
         searched = 0
         if length > maximumLength {
-            let prefix = buffer.getSlice(at: buffer.readerIndex, length: Self.prefixLength)!
+            let prefix = Self.prefix(of: buffer)
             buffer.moveReaderIndex(to: newline + 1)
             context.fireChannelRead(wrapInboundOut(.tooLong(prefix: prefix, length: length)))
         } else {
@@ -68,6 +68,10 @@ public struct BoundedLineDecoder: ByteToMessageDecoder {
             context.fireChannelRead(wrapInboundOut(.line(line)))
         }
         return .continue
+    }
+
+    private static func prefix(of buffer: ByteBuffer) -> ByteBuffer {
+        buffer.getSlice(at: buffer.readerIndex, length: min(prefixLength, buffer.readableBytes)) ?? ByteBuffer()
     }
 
     public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
