@@ -88,12 +88,17 @@ struct BadInputTests {
         }
     }
 
-    @Test("Authentication time-out, failed-authentication throttling and the per-address connection limit")
-    func sessionLimits() async throws {
-        try await ServerProcess.with(arguments: Self.limits(authTimeout: 2)) { server in
+    @Test("A connection that does not authenticate in time is closed with auth-timeout")
+    func authenticationTimeout() async throws {
+        try await ServerProcess.with(arguments: Self.limits(authTimeout: 1)) { server in
             let idle = try await server.connect()
             #expect(await idle.waitForClose()?.code == "auth-timeout")
+        }
+    }
 
+    @Test("Failed-authentication throttling and the per-address connection limit")
+    func sessionLimits() async throws {
+        try await ServerProcess.with(arguments: Self.limits()) { server in
             let guesser = try await server.connect()
             var codes: [String?] = []
             for attempt in 0..<5 { codes.append(await Self.code(guesser, "g\(attempt) AUTH token=wrong", tag: "g\(attempt)")) }
