@@ -20,7 +20,12 @@ public enum LinePrinter {
     static func needsQuotes(_ value: String, positional: Bool) -> Bool {
         if value.isEmpty { return true }
         if positional, value.unicodeScalars.first == "\"" { return true }
-        if positional, let equals = value.firstIndex(of: "="), LineParser.isKey(String(value[..<equals])) { return true }
+        // Scalars, not Characters: "=" followed by a combining mark is one Character but still ends a key.
+        if positional, let equals = value.unicodeScalars.firstIndex(of: "="),
+            LineParser.isKey(String(value.unicodeScalars[..<equals]))
+        {
+            return true
+        }
         return value.unicodeScalars.contains { $0 == " " || $0 == "\t" || $0 == "\"" || $0 == "\\" || $0.isControl }
     }
 

@@ -28,8 +28,8 @@ struct LineTests {
     @Test("The examples in docs/PROTOCOL.md parse and print back as written")
     func documentedExamples() throws {
         let examples = [
-            #"a1 ADD japan-us quote="Lloyd Austin" occurrence=1 label=PERSON"#,
-            #"a1 ADD japan-us quote=東京 note="two lines:\nsecond""#,
+            #"a1 ADD doc=japan-us quote="Lloyd Austin" occurrence=1 label=PERSON"#,
+            #"a1 ADD doc=japan-us quote=東京 note="two lines:\nsecond""#,
             #"* EVENT note="tab\there" flag="\u{1F1EF}\u{1F1F5}""#,
         ]
         let parsed = try examples.map { try LineParser.parse($0) }
@@ -37,6 +37,13 @@ struct LineTests {
         #expect(parsed[2]["flag"] == "🇯🇵")
         #expect(LinePrinter.print(parsed[0]) == examples[0])
         #expect(LinePrinter.print(parsed[1]) == examples[1])
+    }
+
+    @Test("A positional value like key= followed by a combining mark is quoted, so it reads back positional")
+    func combiningMarkAfterEquals() throws {
+        let line = Line(tag: "t", word: "X", arguments: [.positional("a=\u{301}*")])
+        #expect(LinePrinter.print(line) == "t X \"a=\u{301}*\"")
+        #expect(try LineParser.parse(LinePrinter.print(line)) == line)
     }
 
     @Test("Malformed lines are refused with their codes", arguments: [

@@ -1,3 +1,4 @@
+import Foundation
 import GlossCore
 import GlossProtocol
 import PropertyBased
@@ -20,6 +21,18 @@ struct RequestTests {
             == .list(AnnotationQuery(documents: [try DocumentID("a"), try DocumentID("b")], status: .open, includeDeleted: true, limit: 5)))
         #expect(try request("h HELLO version=1,2").command == .hello(versions: [1, 2]))
         #expect(try request("w SUBSCRIBE project=news").command == .subscribe(.project(try ProjectID("news"))))
+    }
+
+    @Test("Every line of the example exchange in docs/PROTOCOL.md parses: client lines as requests")
+    func documentedExchange() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/PROTOCOL.md").standardized
+        let text = try String(contentsOf: path, encoding: .utf8)
+        let exchange = text.split(separator: "\n").filter { $0.hasPrefix("C: ") || $0.hasPrefix("S: ") }
+        #expect(exchange.count > 10)
+        for line in exchange {
+            let parsed = try LineParser.parse(String(line.dropFirst(3)))
+            if line.hasPrefix("C: ") { _ = try Request(parsing: parsed) }
+        }
     }
 
     @Test("Bad requests are refused with unknown-verb or bad-argument", arguments: [
