@@ -200,6 +200,19 @@ if Context.environment["GLOSS_BENCHMARKS"] == "1" {
             swiftSettings: sharedSettings
         )
     )
+    package.dependencies.append(.package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"))
+    package.products.append(.executable(name: "gloss-server-bench", targets: ["gloss-server-bench"]))
+    package.targets.append(
+        .executableTarget(
+            name: "gloss-server-bench",
+            dependencies: [
+                "GlossCore", "GlossProtocol", "GlossClient",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Benchmarks/ServerBenchmark",
+            swiftSettings: sharedSettings
+        )
+    )
     package.targets.append(
         .executableTarget(
             name: "gloss-store-bench",

@@ -25,30 +25,14 @@ extension GlossStore {
         declared: [Dot]? = nil
     ) async throws(StoreError) -> KeyedWrite {
         let work = WriteRequest.Work.local(payloads: payloads, annotation: annotation, author: author, declared: declared)
-        guard let key else { return .written(try await submit(work)) }
+        guard let key else { return try await submit(work) }
         do {
-            return try await keyGate.withKey(key.gateName) {
-                if let earlier = try await self.recordedKey(key) { return .replayed(earlier) }
-                return .written(try await self.submit(work, key: key))
-            }
+            // The committer looks the key up with its group; the gate keeps a retry
+            // from racing the first attempt in this process.
+            return try await keyGate.withKey(key.gateName) { try await self.submit(work, key: key) }
         } catch {
             throw StoreError.from(error, doing: "writing")
         }
-    }
-
-    /// The annotation written under `key` before, if any.
-    ///
-    /// - Throws: ``StoreError/Code/keyReused`` when the key was used for another request.
-    func recordedKey(_ key: RequestKey) async throws(StoreError) -> AnnotationID? {
-        let found = try await rows(
-            "SELECT request_sha, annotation_id FROM request_keys WHERE user_name = \(key.user) AND key = \(key.key)",
-            as: (ByteBuffer, UUID).self, doing: "reading an idempotency key"
-        )
-        guard let (sha, annotation) = found.first else { return nil }
-        guard Array(buffer: sha) == key.fingerprint else {
-            throw StoreError(.keyReused, "key \"\(key.key)\" was already used for a different request; use a new key for a new request")
-        }
-        return AnnotationID(annotation)
     }
 
     /// Tells `observer` about every commit of this process, in commit order,

@@ -128,7 +128,9 @@ public final class GlossStore: Sendable {
     /// The operation's dot, timestamp and causal context are assigned in commit order.
     /// - Throws: ``StoreError/Code/invalid`` (with the core's error) or ``StoreError/Code/unavailable``.
     public func perform(_ payload: AnnotationOperation.Payload, on annotation: AnnotationID, by author: String) async throws(StoreError) -> AnnotationOperation {
-        try await submit(.local(payloads: [payload], annotation: annotation, author: author, declared: nil))[0]
+        guard case .written(let operations) = try await submit(.local(payloads: [payload], annotation: annotation, author: author, declared: nil))
+        else { throw StoreError(.internalError, "an unkeyed write was answered as a replay") }
+        return operations[0]
     }
 
     /// Stores operations made elsewhere: all of them or, if any is invalid, none.
@@ -138,7 +140,7 @@ public final class GlossStore: Sendable {
         _ = try await submit(.remote(operations))
     }
 
-    func submit(_ work: WriteRequest.Work, key: RequestKey? = nil) async throws(StoreError) -> [AnnotationOperation] {
+    func submit(_ work: WriteRequest.Work, key: RequestKey? = nil) async throws(StoreError) -> KeyedWrite {
         do {
             return try await committer.submit(work, key: key)
         } catch {

@@ -47,7 +47,7 @@ actor GroupCommitter {
     }
 
     /// Queues a write and returns once it is durable (or has failed).
-    func submit(_ work: WriteRequest.Work, key: RequestKey? = nil) async throws -> [AnnotationOperation] {
+    func submit(_ work: WriteRequest.Work, key: RequestKey? = nil) async throws -> KeyedWrite {
         try await withCheckedThrowingContinuation { continuation in
             pending.append(WriteRequest(work: work, key: key, continuation: continuation))
             if !committing {
@@ -104,10 +104,11 @@ actor GroupCommitter {
             do {
                 if needsResync { try await resync() }
                 let group: PreparedGroup
+                let recorded = try await recordedKeys(batch.compactMap(\.key))
                 if attempt <= Self.optimisticAttempts {
                     try await loadMissing(Set(batch.flatMap(\.annotations)))
                     try Task.checkCancellation()
-                    group = prepareAll(batch)
+                    group = prepareAll(batch, recorded: recorded)
                     if !group.operations.isEmpty {
                         let (client, logger) = (client, logger)
                         let (operations, states, keys) = (group.operations, group.states, group.keys)
@@ -116,7 +117,7 @@ actor GroupCommitter {
                         }
                     }
                 } else {
-                    group = try await commitExclusively(batch)
+                    group = try await commitExclusively(batch, recorded: recorded)
                 }
                 for (id, entry) in group.states { cache.store(id, VersionedState(state: entry.state, version: entry.version + 1)) }
                 if !group.operations.isEmpty {
@@ -155,7 +156,7 @@ actor GroupCommitter {
 
     /// Commits a group while holding the writers' lock exclusively: no other
     /// process's batch runs meanwhile, so the states read here are current.
-    private func commitExclusively(_ batch: [WriteRequest]) async throws -> PreparedGroup {
+    private func commitExclusively(_ batch: [WriteRequest], recorded: [String: RecordedKey]) async throws -> PreparedGroup {
         let ids = Array(Set(batch.flatMap(\.annotations)))
         let (client, logger) = (client, logger)
         return try await withDeadline(timeout * 2, doing: "committing under the writers' lock") {
@@ -165,7 +166,7 @@ actor GroupCommitter {
                 do {
                     _ = try await run("SELECT pg_advisory_xact_lock(\(Self.writerLockKey))").collect()
                     let fresh = try await Self.readStates(ids, run: run)
-                    let group = await self.prepareAll(batch, fresh: fresh)
+                    let group = await self.prepareAll(batch, fresh: fresh, recorded: recorded)
                     if !group.operations.isEmpty { try await Self.store(group.operations, states: group.states, keys: group.keys, run: run) }
                     _ = try await run("COMMIT").collect()
                     return group
@@ -178,11 +179,49 @@ actor GroupCommitter {
     }
 
     /// Prepares every request of a batch against the cached states (after storing `fresh` ones).
-    private func prepareAll(_ batch: [WriteRequest], fresh: [(AnnotationID, VersionedState)] = []) -> PreparedGroup {
+    private func prepareAll(
+        _ batch: [WriteRequest], fresh: [(AnnotationID, VersionedState)] = [], recorded: [String: RecordedKey]
+    ) -> PreparedGroup {
         for (id, state) in fresh { cache.store(id, state) }
         var group = PreparedGroup(counter: counter, vector: vector)
-        for request in batch { prepare(request, into: &group) }
+        for request in batch {
+            if let key = request.key, let earlier = recorded[key.gateName] {
+                group.outcomes.append(
+                    earlier.fingerprint == key.fingerprint
+                        ? .success(.replayed(earlier.annotation))
+                        : .failure(StoreError(.keyReused, "key \"\(key.key)\" was already used for a different request; use a new key for a new request"))
+                )
+            } else {
+                prepare(request, into: &group)
+            }
+        }
         return group
+    }
+
+    /// An idempotency key found stored: the request it was used for, and the annotation that request wrote.
+    struct RecordedKey: Sendable {
+        let fingerprint: [UInt8]
+        let annotation: AnnotationID
+    }
+
+    /// The stored keys among `keys`, by ``RequestKey/gateName``: one query for the whole group.
+    private func recordedKeys(_ keys: [RequestKey]) async throws -> [String: RecordedKey] {
+        guard !keys.isEmpty else { return [:] }
+        let (client, logger) = (client, logger)
+        return try await withDeadline(timeout, doing: "reading idempotency keys") {
+            var found: [String: RecordedKey] = [:]
+            let rows = try await client.query(
+                """
+                SELECT k.user_name, k.key, k.request_sha, k.annotation_id FROM request_keys k
+                JOIN unnest(\(keys.map(\.user)), \(keys.map(\.key))) AS u(user_name, key) ON k.user_name = u.user_name AND k.key = u.key
+                """,
+                logger: logger
+            )
+            for try await (user, key, sha, annotation) in rows.decode((String, String, ByteBuffer, UUID).self) {
+                found[user + "\u{0}" + key] = RecordedKey(fingerprint: Array(buffer: sha), annotation: AnnotationID(annotation))
+            }
+            return found
+        }
     }
 
     /// The operations of one group, the states they produce and each caller's outcome.
@@ -193,7 +232,7 @@ actor GroupCommitter {
         var vector: VersionVector
         var operations: [AnnotationOperation] = []
         var states: [AnnotationID: VersionedState] = [:]
-        var outcomes: [Result<[AnnotationOperation], StoreError>] = []
+        var outcomes: [Result<KeyedWrite, StoreError>] = []
         /// Idempotency keys to record, with the annotation each wrote.
         var keys: [(RequestKey, AnnotationID)] = []
     }
@@ -224,7 +263,7 @@ actor GroupCommitter {
             group.states[annotation] = entry
             group.operations.append(contentsOf: made)
             if let key = request.key { group.keys.append((key, annotation)) }
-            group.outcomes.append(.success(made))
+            group.outcomes.append(.success(.written(made)))
         case .remote(let operations):
             do {
                 for operation in operations { try operation.validate() }
@@ -242,7 +281,7 @@ actor GroupCommitter {
                 group.states[operation.annotation] = entry
             }
             group.operations.append(contentsOf: operations)
-            group.outcomes.append(.success(operations))
+            group.outcomes.append(.success(.written(operations)))
         }
     }
 

@@ -14,7 +14,7 @@ struct WriteRequest: Sendable {
     let work: Work
     /// The idempotency key to record with the write, if any.
     let key: RequestKey?
-    let continuation: CheckedContinuation<[AnnotationOperation], any Error>
+    let continuation: CheckedContinuation<KeyedWrite, any Error>
 
     /// The annotations the write touches.
     var annotations: [AnnotationID] {

@@ -58,6 +58,7 @@ func runServer(
     _ configuration: ServerConfiguration, store options: StoreOptions, server: ServerOptions, migrate: Bool,
     ready: @escaping @Sendable (Int) async throws -> Void
 ) async throws {
+    raiseOpenFileLimit()
     var logger = Logger(label: "glossd")
     logger.logLevel = Logger.Level(rawValue: server.level) ?? .info
     let migrations = try options.migrations()
