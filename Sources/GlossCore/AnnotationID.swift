@@ -46,19 +46,25 @@ public struct AnnotationID: Hashable, Comparable, Sendable, CustomStringConverti
     }
 
     public var description: String {
-        let hex = Self.hex(high, width: 16) + Self.hex(low, width: 16)
-        let characters = Array(hex)
-        return String(characters[0..<8]) + "-" + String(characters[8..<12]) + "-" + String(characters[12..<16]) + "-"
-            + String(characters[16..<20]) + "-" + String(characters[20..<32])
+        // 8-4-4-4-12 lower-case hex digits, written straight into the string's UTF-8 storage.
+        String(unsafeUninitializedCapacity: 36) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            var index = 0
+            for position in 0..<32 {
+                if position == 8 || position == 12 || position == 16 || position == 20 {
+                    buffer[index] = UInt8(ascii: "-")
+                    index += 1
+                }
+                let word = position < 16 ? high : low
+                buffer[index] = digits.utf8Start[Int((word >> UInt64(60 - 4 * (position % 16))) & 0xF)]
+                index += 1
+            }
+            return index
+        }
     }
 
     public static func < (lhs: AnnotationID, rhs: AnnotationID) -> Bool {
         (lhs.high, lhs.low) < (rhs.high, rhs.low)
-    }
-
-    private static func hex(_ value: UInt64, width: Int) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: width - digits.count) + digits
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {

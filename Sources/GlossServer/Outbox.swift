@@ -4,53 +4,95 @@ import Synchronization
 
 /// A connection's outgoing lines. Replies and events are queued whole, so a
 /// request's result lines and its final reply are never interleaved with
-/// another's; one writer task sends them in order. Pushed events are counted,
-/// so a subscriber that stops reading is noticed instead of growing the queue.
+/// another's; one writer task sends whatever has queued up in one write (one
+/// TLS record batch, one system call). Pushed events are counted, so a
+/// subscriber that stops reading is noticed instead of growing the queue.
 final class Outbox: Sendable {
-    private struct Chunk: Sendable {
-        var bytes: ByteBuffer
-        var events: Int
+    private struct State {
+        var chunks: [ByteBuffer] = []
+        var queuedEvents = 0
+        var eventsInChunks = 0
+        var finished = false
+        var waiter: CheckedContinuation<Void, Never>?
     }
 
-    private let stream: AsyncStream<Chunk>
-    private let continuation: AsyncStream<Chunk>.Continuation
-    private let queuedEvents = Mutex(0)
+    private let state = Mutex(State())
     private let maximumQueuedEvents: Int
 
     init(maximumQueuedEvents: Int) {
-        (stream, continuation) = AsyncStream.makeStream(of: Chunk.self)
         self.maximumQueuedEvents = maximumQueuedEvents
     }
 
     /// Queues lines to be sent together.
     func send(_ lines: [Line]) {
-        continuation.yield(Chunk(bytes: Self.encode(lines), events: 0))
+        let bytes = Self.encode(lines)
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.finished else { return nil }
+            state.chunks.append(bytes)
+            return state.waiter.take()
+        }
+        waiter?.resume()
     }
 
     /// Queues one pushed event; `false` (and nothing queued) when the subscriber is too far behind.
     func sendEvent(_ line: Line) -> Bool {
-        let admitted = queuedEvents.withLock { count in
-            guard count < maximumQueuedEvents else { return false }
-            count += 1
-            return true
+        let bytes = Self.encode([line])
+        let (admitted, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
+            guard !state.finished else { return (true, nil) }
+            guard state.queuedEvents < maximumQueuedEvents else { return (false, nil) }
+            state.queuedEvents += 1
+            state.eventsInChunks += 1
+            state.chunks.append(bytes)
+            return (true, state.waiter.take())
         }
-        if admitted { continuation.yield(Chunk(bytes: Self.encode([line]), events: 1)) }
+        waiter?.resume()
         return admitted
     }
 
     /// Sends what is queued, then stops; nothing queued after this is sent.
     func finish() {
-        continuation.finish()
+        let waiter = state.withLock { state in
+            state.finished = true
+            return state.waiter.take()
+        }
+        waiter?.resume()
     }
 
-    /// Writes queued chunks until ``finish()``; a failed write (the peer is gone) discards the rest.
+    /// Writes queued lines until ``finish()``; a failed write (the peer is gone) discards the rest.
     func run(writing write: @Sendable (ByteBuffer) async throws -> Void) async {
         var broken = false
-        for await chunk in stream {
+        while let (bytes, events) = await next() {
             if !broken {
-                do { try await write(chunk.bytes) } catch { broken = true }
+                do { try await write(bytes) } catch { broken = true }
             }
-            if chunk.events > 0 { queuedEvents.withLock { $0 -= chunk.events } }
+            state.withLock { $0.queuedEvents -= events }
+        }
+    }
+
+    /// Everything queued, joined, with the number of events in it; `nil` once finished and drained.
+    private func next() async -> (ByteBuffer, Int)? {
+        while true {
+            let taken = state.withLock { state -> (ByteBuffer, Int)?? in
+                if !state.chunks.isEmpty {
+                    var joined = state.chunks[0]
+                    for chunk in state.chunks.dropFirst() { joined.writeImmutableBuffer(chunk) }
+                    defer {
+                        state.chunks.removeAll(keepingCapacity: true)
+                        state.eventsInChunks = 0
+                    }
+                    return .some((joined, state.eventsInChunks))
+                }
+                return state.finished ? .some(nil) : nil
+            }
+            if let taken { return taken }
+            await withCheckedContinuation { continuation in
+                let ready = state.withLock { state in
+                    if !state.chunks.isEmpty || state.finished { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
         }
     }
 

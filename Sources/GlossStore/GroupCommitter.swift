@@ -106,7 +106,7 @@ actor GroupCommitter {
                 let group: PreparedGroup
                 let recorded = try await recordedKeys(batch.compactMap(\.key))
                 if attempt <= Self.optimisticAttempts {
-                    try await loadMissing(Set(batch.flatMap(\.annotations)))
+                    try await loadMissing(Set(batch.flatMap(\.existingAnnotations)))
                     try Task.checkCancellation()
                     group = prepareAll(batch, recorded: recorded)
                     if !group.operations.isEmpty {

@@ -22,7 +22,9 @@ struct StateCache: Sendable {
 
     mutating func store(_ id: AnnotationID, _ value: VersionedState) {
         if entries.count >= limit, entries[id] == nil {
-            for key in entries.keys.prefix(max(1, limit / 10)) { entries[key] = nil }
+            // Collect first: removing while iterating `keys` would copy the whole dictionary on every removal.
+            let victims = Array(entries.keys.prefix(max(1, limit / 10)))
+            for key in victims { entries[key] = nil }
         }
         entries[id] = value
     }

@@ -16,6 +16,13 @@ struct WriteRequest: Sendable {
     let key: RequestKey?
     let continuation: CheckedContinuation<KeyedWrite, any Error>
 
+    /// The annotations the write touches that may already be stored: all but
+    /// those it creates here (a new annotation's id is fresh, so there is nothing to read).
+    var existingAnnotations: [AnnotationID] {
+        if case .local(let payloads, _, _, _) = work, case .create = payloads.first { return [] }
+        return annotations
+    }
+
     /// The annotations the write touches.
     var annotations: [AnnotationID] {
         switch work {

@@ -60,6 +60,7 @@ struct CausalContextTests {
         let id = try AnnotationID("3F2B8C1E-9A4D-4E7F-8B21-0C5D6E7F8A9B")
         #expect(id.description == "3f2b8c1e-9a4d-4e7f-8b21-0c5d6e7f8a9b")
         #expect(try AnnotationID(id.description) == id)
+        #expect(AnnotationID(high: 1, low: 1).description == "00000000-0000-0001-0000-000000000001")
         var random = SplitMix(seed: 3)
         let fresh = AnnotationID.random(using: &random)
         #expect(try AnnotationID(fresh.description) == fresh)
