@@ -21,6 +21,7 @@ final class Session: Sendable {
         var draining = false
         var closing = false
         var quitTag: String?
+        var watchdog: Task<Void, Never>?
     }
 
     let address: String
@@ -52,7 +53,7 @@ final class Session: Sendable {
             return
         }
         outbox.send([context.greeting.line])
-        let watchdog = Task { await watch() }
+        restartWatchdog()
         await withDiscardingTaskGroup { requests in
             do {
                 for try await item in inbound {
@@ -62,11 +63,11 @@ final class Session: Sendable {
                 logger.debug("connection ended", metadata: ["error": "\(error)"])
             }
         }
-        watchdog.cancel()
-        let (keys, quitTag) = state.withLock { state in
+        let (keys, quitTag, watchdog) = state.withLock { state in
             state.closing = true
-            return (Array(state.subscriptions.values), state.quitTag)
+            return (Array(state.subscriptions.values), state.quitTag, state.watchdog.take())
         }
+        watchdog?.cancel()
         for key in keys { context.hub.remove(key) }
         if let quitTag { outbox.send([Reply.ok(quitTag, [.named(key: "bye", value: "yes")])]) }
         outbox.finish()
@@ -154,6 +155,7 @@ final class Session: Sendable {
             let key = state.withLock { $0.subscriptions.removeValue(forKey: number) }
             guard let key else { return [Reply.error(request.tag, ProtocolError(.notFound, "no subscription \(number) on this connection"))] }
             context.hub.remove(key)
+            restartWatchdog()
             return [Reply.ok(request.tag)]
         default:
             return await Dispatcher(context: context, principal: principal).handle(request)
@@ -179,6 +181,7 @@ final class Session: Sendable {
             return Reply.error(tag, ProtocolError(.authFailed, "the token is not valid (unknown, revoked, or mistyped); ask an admin for a new one"))
         }
         state.withLock { $0.principal = principal }
+        restartWatchdog()
         logger.info("authenticated", metadata: ["user": "\(principal.name)", "address": "\(address)"])
         return Reply.ok(tag, [.named(key: "user", value: principal.name), .named(key: "roles", value: Self.describe(principal.roles))])
     }
@@ -233,6 +236,17 @@ final class Session: Sendable {
             try? await Task.sleep(for: .milliseconds(10))
         }
         close(with: ProtocolError(.shuttingDown, "the server is shutting down; reconnect later"))
+    }
+
+    /// Starts the time-out watch over, for the session's new state (authenticated, or without subscriptions).
+    private func restartWatchdog() {
+        let task = Task { await watch() }
+        let previous = state.withLock { state -> Task<Void, Never>? in
+            guard !state.closing else { return task }
+            defer { state.watchdog = task }
+            return state.watchdog
+        }
+        previous?.cancel()
     }
 
     /// Closes the session when authentication or the idle time-out expires.

@@ -42,4 +42,50 @@ struct GlossdCommandTests {
             #expect(badURL.status != 0 && badURL.output.contains("postgres://"), "\(badURL.output)")
         }
     }
+
+    @Test("project add/list and user add/grant/token/list/revoke work on the database; tokens authenticate until revoked")
+    func usersAndProjects() async throws {
+        try await withTestDatabase { database in
+            let common = ["--database-url", database.url, "--replica-id", "cli-test"]
+            #expect(try Self.run(["migrate"] + common).status == 0)
+            let project = try Self.run(["project", "add", "news", "--title", "News analysis"] + common)
+            #expect(project.status == 0 && project.output.contains("project news created"), "\(project.output)")
+            #expect(try Self.run(["project", "add", "news"] + common).output.contains("already-exists"))
+            #expect(try Self.run(["project", "add", "bad/id"] + common).status != 0)
+
+            let added = try Self.run(["user", "add", "ana", "--project", "news", "--role", "analyst"] + common)
+            #expect(added.status == 0, "\(added.output)")
+            let token = try #require(added.output.split(separator: "\n").last.map(String.init))
+            #expect(token.hasPrefix("gloss_"))
+            #expect(try Self.run(["user", "add", "ana", "--project", "news", "--role", "analyst"] + common).output.contains("already-exists"))
+            #expect(try Self.run(["user", "add", "bo", "--project", "news", "--role", "boss"] + common).output.contains("reader, analyst, reviewer or admin"))
+            #expect(try Self.run(["user", "grant", "ana", "--project", "nowhere", "--role", "reader"] + common).output.contains("not-found"))
+            let second = try Self.run(["user", "token", "ana"] + common).output.trimmingCharacters(in: .whitespacesAndNewlines)
+            let listed = try Self.run(["user", "list"] + common).output
+            #expect(listed.contains("ana\troles=news=analyst\ttokens=2"), "\(listed)")
+            #expect(try Self.run(["project", "list"] + common).output.contains("news\tdocuments=0\tNews analysis"))
+
+            let news = try ProjectID("news")
+            let altered = String(token.dropLast()) + (token.hasSuffix("0") ? "1" : "0")
+            try await database.withStore(migrate: false) { store in
+                let principal = try await store.authenticate(token: token)
+                #expect(principal?.roles == [news: .analyst])
+                let again = try await store.authenticate(token: second)
+                #expect(again?.name == "ana")
+                let wrong = try await store.authenticate(token: altered)
+                #expect(wrong == nil)
+                let junk = try await store.authenticate(token: "gloss_1_nothex")
+                #expect(junk == nil)
+            }
+            #expect(try Self.run(["user", "revoke", "ana"] + common).output.contains("revoked 2 tokens of ana"))
+            try await database.withStore(migrate: false) { store in
+                let revoked = try await store.authenticate(token: token)
+                #expect(revoked == nil)
+            }
+            let stored = try await database.count("SELECT count(*)::bigint FROM tokens WHERE position(convert_to(\(Self.sqlLiteral(String(token.split(separator: "_")[2]))), 'UTF8') IN token_hash) > 0")
+            #expect(stored == 0, "the token itself is not stored")
+        }
+    }
+
+    static func sqlLiteral(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
 }
