@@ -17,14 +17,7 @@ struct OpenSSLSessionTests {
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
             try process.run()
-            let transcript = LogBuffer()
-            Thread {
-                while true {
-                    let data = output.fileHandleForReading.availableData
-                    if data.isEmpty { return }
-                    transcript.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
-                }
-            }.start()
+            let transcript = LogBuffer(collecting: output)
             func waitFor(_ text: String) async throws -> String {
                 let deadline = ContinuousClock.now + .seconds(15)
                 while ContinuousClock.now < deadline {

@@ -64,14 +64,7 @@ final class ServerProcess: Sendable {
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
-        let output = LogBuffer()
-        Thread {
-            while true {
-                let data = pipe.fileHandleForReading.availableData
-                if data.isEmpty { return }
-                output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
-            }
-        }.start()
+        let output = LogBuffer(collecting: pipe)
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             let text = output.text.withLock { $0 }
@@ -143,4 +136,15 @@ struct ServerTestError: Error, CustomStringConvertible {
 /// What a child process printed, collected by a reader thread.
 final class LogBuffer: Sendable {
     let text = Mutex("")
+
+    /// Collects everything written to `pipe` until it closes.
+    init(collecting pipe: Pipe) {
+        Thread { [self] in
+            while true {
+                let data = pipe.fileHandleForReading.availableData
+                if data.isEmpty { return }
+                text.withLock { $0 += String(decoding: data, as: UTF8.self) }
+            }
+        }.start()
+    }
 }
