@@ -25,14 +25,9 @@ extension GlossStore {
         declared: [Dot]? = nil
     ) async throws(StoreError) -> KeyedWrite {
         let work = WriteRequest.Work.local(payloads: payloads, annotation: annotation, author: author, declared: declared)
-        guard let key else { return try await submit(work) }
-        do {
-            // The committer looks the key up with its group; the gate keeps a retry
-            // from racing the first attempt in this process.
-            return try await keyGate.withKey(key.gateName) { try await self.submit(work, key: key) }
-        } catch {
-            throw StoreError.from(error, doing: "writing")
-        }
+        // The committer looks the key up with its group (and answers a second use of
+        // the key within one group as a replay of the first), so a retry never writes twice.
+        return try await submit(work, key: key)
     }
 
     /// Tells `observer` about every commit of this process, in commit order,

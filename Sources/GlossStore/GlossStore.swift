@@ -37,7 +37,6 @@ public final class GlossStore: Sendable {
     public let client: PostgresClient
     let logger: Logger
     let committer: GroupCommitter
-    let keyGate = KeyGate()
 
     /// A store on `database`, writing as `replica`.
     public init(database: DatabaseConfiguration, replica: ReplicaID, options: Options = Options(), logger: Logger) {

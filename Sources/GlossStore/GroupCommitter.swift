@@ -184,8 +184,9 @@ actor GroupCommitter {
     ) -> PreparedGroup {
         for (id, state) in fresh { cache.store(id, state) }
         var group = PreparedGroup(counter: counter, vector: vector)
+        var recorded = recorded
         for request in batch {
-            if let key = request.key, let earlier = recorded[key.gateName] {
+            if let key = request.key, let earlier = recorded[key.lookupName] {
                 group.outcomes.append(
                     earlier.fingerprint == key.fingerprint
                         ? .success(.replayed(earlier.annotation))
@@ -193,6 +194,10 @@ actor GroupCommitter {
                 )
             } else {
                 prepare(request, into: &group)
+                // A retry of a request in this same group (same key) is answered as its replay.
+                if let key = request.key, case .success(.written(let operations))? = group.outcomes.last, let first = operations.first {
+                    recorded[key.lookupName] = RecordedKey(fingerprint: key.fingerprint, annotation: first.annotation)
+                }
             }
         }
         return group
@@ -204,7 +209,7 @@ actor GroupCommitter {
         let annotation: AnnotationID
     }
 
-    /// The stored keys among `keys`, by ``RequestKey/gateName``: one query for the whole group.
+    /// The stored keys among `keys`, by ``RequestKey/lookupName``: one query for the whole group.
     private func recordedKeys(_ keys: [RequestKey]) async throws -> [String: RecordedKey] {
         guard !keys.isEmpty else { return [:] }
         let (client, logger) = (client, logger)

@@ -18,7 +18,8 @@ public struct RequestKey: Hashable, Sendable {
         fingerprint = Array(SHA256.hash(data: Array(request.utf8)))
     }
 
-    var gateName: String { user + "\u{0}" + key }
+    /// The key as the committer looks it up (user names cannot contain NUL, so this is unambiguous).
+    var lookupName: String { user + "\u{0}" + key }
 }
 
 /// The outcome of a keyed write.
