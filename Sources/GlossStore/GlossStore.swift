@@ -37,6 +37,7 @@ public final class GlossStore: Sendable {
     public let client: PostgresClient
     let logger: Logger
     let committer: GroupCommitter
+    let reader: StateReader
 
     /// A store on `database`, writing as `replica`.
     public init(database: DatabaseConfiguration, replica: ReplicaID, options: Options = Options(), logger: Logger) {
@@ -55,6 +56,7 @@ public final class GlossStore: Sendable {
         self.replica = replica
         self.logger = logger
         databaseDescription = database.unixSocketPath ?? database.redactedURL
+        reader = StateReader(client: client, logger: logger, timeout: options.writeTimeout)
         committer = GroupCommitter(
             client: client, replica: replica, logger: logger, maximumBatch: options.maximumBatch, cacheLimit: options.cacheLimit,
             timeout: options.writeTimeout,
@@ -206,8 +208,14 @@ public final class GlossStore: Sendable {
     // MARK: Reads
 
     /// One annotation's merged state, if any operation on it is stored.
+    ///
+    /// Concurrent calls share queries (see `StateReader`), so many readers cost few round trips.
     public func annotation(_ id: AnnotationID) async throws(StoreError) -> AnnotationState? {
-        try await states("SELECT state FROM annotations WHERE id = \(id.uuid)", doing: "reading an annotation").first
+        do {
+            return try await reader.read(id)
+        } catch {
+            throw StoreError.from(error, doing: "reading an annotation")
+        }
     }
 
     /// Every created annotation of a document, by span start; deleted ones only when asked.

@@ -88,4 +88,27 @@ struct ReadTests {
             }
         }
     }
+
+    @Test("Many concurrent single-annotation reads share queries and each gets its own annotation (or nil)")
+    func concurrentReads() async throws {
+        let (operations, _) = WriteTests.simulatedOperations(seed: 9, steps: 400)
+        try await withTestDatabase { database in
+            try await database.withStore { store in
+                try await store.apply(operations)
+                var expected: [AnnotationID: AnnotationState] = [:]
+                for operation in operations { expected[operation.annotation, default: AnnotationState(id: operation.annotation)].apply(operation) }
+                let ids = Array(expected.keys) + (0..<20).map { _ in AnnotationID.random() }
+                let results = try await withThrowingTaskGroup(of: (AnnotationID, AnnotationState?).self) { group in
+                    for _ in 0..<5 {
+                        for id in ids.shuffled() { group.addTask { (id, try await store.annotation(id)) } }
+                    }
+                    var results: [(AnnotationID, AnnotationState?)] = []
+                    for try await result in group { results.append(result) }
+                    return results
+                }
+                #expect(results.count == ids.count * 5)
+                for (id, state) in results { #expect(state == expected[id], "\(id)") }
+            }
+        }
+    }
 }
