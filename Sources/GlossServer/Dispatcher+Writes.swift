@@ -1,3 +1,4 @@
+import Foundation
 import GlossCore
 import GlossProtocol
 import GlossStore
@@ -33,7 +34,8 @@ extension Dispatcher {
         try authorize(.add, in: project, hiding: "document '\(new.document)'")
         let span = try await span(new.target, on: new.document)
         let seed = AnnotationSeed(document: new.document, span: span, label: new.label, note: new.note, tags: new.tags)
-        let id = AnnotationID.random()
+        var generator = SystemRandomNumberGenerator()
+        let id = AnnotationID.timeOrdered(milliseconds: UInt64(max(0, Date().timeIntervalSince1970 * 1000)), using: &generator)
         let lines = try await write([.create(seed)], on: id, request: request, extra: [
             .named(key: "start", value: String(span.start)), .named(key: "end", value: String(span.end)), .named(key: "quote", value: span.quote),
         ])

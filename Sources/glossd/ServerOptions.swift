@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GlossServer
+import GlossStore
 
 /// Where glossd listens and the limits it enforces; each flag also reads a GLOSS_* variable.
 struct ServerOptions: ParsableArguments {
@@ -34,6 +35,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Failed authentications per address per minute before throttling (env GLOSS_MAX_FAILED_AUTH; default 10).")
     var maxFailedAuth: Int?
 
+    @Option(help: "Annotation states kept in memory for writes (env GLOSS_CACHE_STATES; default 200000).")
+    var cacheStates: Int?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error (env GLOSS_LOG_LEVEL; default info).")
     var logLevel: String?
 
@@ -61,6 +65,12 @@ struct ServerOptions: ParsableArguments {
             throw ValidationError("--max-line (\(limits.maximumLineBytes)) must exceed --max-document (\(limits.maximumDocumentBytes)): a document travels in one line")
         }
         return limits
+    }
+
+    func storeOptions() throws -> GlossStore.Options {
+        var options = GlossStore.Options()
+        if let value = try number(cacheStates, "GLOSS_CACHE_STATES", "--cache-states", in: 1...100_000_000) { options.cacheLimit = value }
+        return options
     }
 
     var level: String { logLevel ?? environment("GLOSS_LOG_LEVEL") ?? "info" }

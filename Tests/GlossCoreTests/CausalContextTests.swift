@@ -65,6 +65,12 @@ struct CausalContextTests {
         let fresh = AnnotationID.random(using: &random)
         #expect(try AnnotationID(fresh.description) == fresh)
         #expect(Array(fresh.description)[14] == "4")
+        let early = AnnotationID.timeOrdered(milliseconds: 1_764_000_000_000, using: &random)
+        let later = AnnotationID.timeOrdered(milliseconds: 1_764_000_000_001, using: &random)
+        #expect(early < later, "time-ordered ids sort by time")
+        #expect(Array(early.description)[14] == "7" && "89ab".contains(Array(early.description)[19]), "version 7, RFC variant")
+        #expect(early.description.hasPrefix("019ab697-e800-7"), "the milliseconds come first")
+        #expect(try AnnotationID(early.description) == early)
         for bad in ["", "3f2b8c1e9a4d4e7f8b210c5d6e7f8a9b", "3f2b8c1e-9a4d-4e7f-8b21-0c5d6e7f8a9g", "3f2b8c1e-9a4d-4e7f-8b21-0c5d6e7f8a9b0"] {
             #expect { try AnnotationID(bad) } throws: { ($0 as? CoreError)?.code == .invalidIdentifier }
         }
