@@ -169,14 +169,14 @@ public struct AnnotationState: Hashable, Sendable {
     }
 
     /// The dots of every value the annotation holds now (winning and conflicting
-    /// values of every field, tag additions, deletions and restorations), sorted:
+    /// values of every field, tag additions, deletions and restorations), sorted, each once:
     /// what a person has seen when shown the annotation. A write declaring it
     /// replaces exactly these values.
     public var revision: [Dot] {
         var dots = span.entries.map(\.dot) + label.entries.map(\.dot) + note.entries.map(\.dot) + review.entries.map(\.dot)
         for register in tags.values { dots.append(contentsOf: register.entries.map(\.dot)) }
         dots.append(contentsOf: lifecycle.entries.map(\.dot))
-        return dots.sorted()
+        return Array(Set(dots)).sorted()
     }
 
     /// The tags present, sorted by their UTF-8 bytes.
