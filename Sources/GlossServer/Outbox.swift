@@ -49,6 +49,15 @@ final class Outbox: Sendable {
         return admitted
     }
 
+    /// Drops everything queued and not yet being written.
+    func discardQueued() {
+        state.withLock { state in
+            state.queuedEvents -= state.eventsInChunks
+            state.eventsInChunks = 0
+            state.chunks.removeAll()
+        }
+    }
+
     /// Sends what is queued, then stops; nothing queued after this is sent.
     func finish() {
         let waiter = state.withLock { state in

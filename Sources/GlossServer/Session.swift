@@ -22,6 +22,7 @@ final class Session: Sendable {
         var closing = false
         var quitTag: String?
         var watchdog: Task<Void, Never>?
+        var channel: (any Channel)?
     }
 
     let address: String
@@ -43,6 +44,7 @@ final class Session: Sendable {
         inbound: NIOAsyncChannelInboundStream<InboundLine>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, channel: any Channel,
         rejection: ProtocolError?
     ) async {
+        state.withLock { $0.channel = channel }
         let writer = Task {
             await outbox.run { try await outbound.write($0) }
             try? await channel.close()
@@ -214,18 +216,35 @@ final class Session: Sendable {
 
     private func dropped(_ number: Int) {
         state.withLock { _ = $0.subscriptions.removeValue(forKey: number) }
-        close(with: ProtocolError(.subscriberTooSlow, "subscription \(number) fell \(context.limits.maximumQueuedEvents) events behind; reconnect and catch up with LIST since="))
+        let error = ProtocolError(
+            .subscriberTooSlow, "subscription \(number) fell \(context.limits.maximumQueuedEvents) events behind; reconnect and catch up with LIST since="
+        )
+        logger.warning("dropped a subscriber that stopped reading", metadata: ["address": "\(address)", "subscription": "\(number)"])
+        close(with: error, discardingQueued: true)
     }
 
-    /// Sends `* BYE` with `error` and closes once everything queued is written.
-    func close(with error: ProtocolError) {
-        let first = state.withLock { state in
+    /// How long a closing session waits for its last lines to be written before it cuts the connection.
+    static let closingGrace: Duration = .seconds(2)
+
+    /// Sends `* BYE` with `error` and closes once everything queued is written, or
+    /// after ``closingGrace`` if the client does not read (so a stuck client never
+    /// holds a session, or a shutdown, open). With `discardingQueued`, lines not
+    /// yet written are dropped first (the client is not reading them anyway).
+    func close(with error: ProtocolError, discardingQueued: Bool = false) {
+        let (first, channel) = state.withLock { state in
             defer { state.closing = true }
-            return !state.closing
+            return (!state.closing, state.channel)
         }
         guard first else { return }
+        if discardingQueued { outbox.discardQueued() }
         outbox.send([Reply.bye(error)])
         outbox.finish()
+        if let channel {
+            Task {
+                try? await Task.sleep(for: Self.closingGrace)
+                channel.close(promise: nil)
+            }
+        }
     }
 
     /// Stops taking requests, lets those in flight finish (up to the grace period), then says goodbye.

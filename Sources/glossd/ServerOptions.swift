@@ -35,6 +35,12 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Failed authentications per address per minute before throttling (env GLOSS_MAX_FAILED_AUTH; default 10).")
     var maxFailedAuth: Int?
 
+    @Option(help: "Subscriptions per connection (env GLOSS_MAX_SUBSCRIPTIONS; default 64).")
+    var maxSubscriptions: Int?
+
+    @Option(help: "Events queued for a subscriber that does not read before it is dropped (env GLOSS_MAX_QUEUED_EVENTS; default 10000).")
+    var maxQueuedEvents: Int?
+
     @Option(help: "Annotation states kept in memory for writes (env GLOSS_CACHE_STATES; default 200000).")
     var cacheStates: Int?
 
@@ -61,6 +67,8 @@ struct ServerOptions: ParsableArguments {
         if let value = try number(maxFailedAuth, "GLOSS_MAX_FAILED_AUTH", "--max-failed-auth", in: 1...1_000_000) {
             limits.maximumFailedAuthenticationsPerMinute = value
         }
+        if let value = try number(maxSubscriptions, "GLOSS_MAX_SUBSCRIPTIONS", "--max-subscriptions", in: 1...100_000) { limits.maximumSubscriptions = value }
+        if let value = try number(maxQueuedEvents, "GLOSS_MAX_QUEUED_EVENTS", "--max-queued-events", in: 1...10_000_000) { limits.maximumQueuedEvents = value }
         guard limits.maximumLineBytes > limits.maximumDocumentBytes else {
             throw ValidationError("--max-line (\(limits.maximumLineBytes)) must exceed --max-document (\(limits.maximumDocumentBytes)): a document travels in one line")
         }
