@@ -190,33 +190,8 @@ public final class GlossConnection: Sendable {
     ///
     /// - Throws: ``ClientError`` with the server's code for an `ERR` reply.
     public func send(_ command: Command, key: String? = nil, revision: [Dot]? = nil) async throws(ClientError) -> Response {
-        do {
-            return try await withCheckedThrowingContinuation { continuation in
-                let claimed: (String, NIOAsyncChannelOutboundWriter<ByteBuffer>)? = pending.withLock { pending in
-                    guard pending.closedError == nil, let outbound = pending.outbound else {
-                        continuation.resume(throwing: pending.closedError ?? ClientError(code: ClientError.connectionClosed, message: "not connected"))
-                        return nil
-                    }
-                    let tag = "c\(pending.nextTag)"
-                    pending.nextTag += 1
-                    pending.waiting[tag] = continuation
-                    return (tag, outbound)
-                }
-                guard let (tag, outbound) = claimed else { return }
-                let text = LinePrinter.print(Request(tag: tag, command: command, key: key, revision: revision).line) + "\n"
-                Task {
-                    do {
-                        try await outbound.write(ByteBuffer(string: text))
-                    } catch {
-                        let waiter = self.pending.withLock { $0.waiting.removeValue(forKey: tag) }
-                        waiter?.resume(throwing: ClientError(code: ClientError.connectionClosed, message: "could not send: \(error)"))
-                    }
-                }
-            }
-        } catch let error as ClientError {
-            throw error
-        } catch {
-            throw ClientError(code: ClientError.connectionClosed, message: "\(error)")
+        try await exchange(tag: nil) { tag in
+            ByteBuffer(string: LinePrinter.print(Request(tag: tag, command: command, key: key, revision: revision).line) + "\n")
         }
     }
 
@@ -224,18 +199,34 @@ public final class GlossConnection: Sendable {
     ///
     /// - Throws: ``ClientError`` with the server's code for an `ERR` reply.
     public func sendRaw(_ bytes: [UInt8], awaiting tag: String) async throws(ClientError) -> Response {
+        try await exchange(tag: tag) { _ in ByteBuffer(bytes: bytes) }
+    }
+
+    /// Registers a waiter for a tag (the next one of this connection's, or `fixed`),
+    /// writes what `encode` makes of the tag, and waits for the tagged reply.
+    private func exchange(tag fixed: String?, _ encode: (String) -> ByteBuffer) async throws(ClientError) -> Response {
         do {
             return try await withCheckedThrowingContinuation { continuation in
-                let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>? = pending.withLock { pending in
+                let claimed: (String, NIOAsyncChannelOutboundWriter<ByteBuffer>)? = pending.withLock { pending in
                     guard pending.closedError == nil, let outbound = pending.outbound else {
                         continuation.resume(throwing: pending.closedError ?? ClientError(code: ClientError.connectionClosed, message: "not connected"))
                         return nil
                     }
+                    let tag = fixed ?? "c\(pending.nextTag)"
+                    if fixed == nil { pending.nextTag += 1 }
                     pending.waiting[tag] = continuation
-                    return outbound
+                    return (tag, outbound)
                 }
-                guard let outbound else { return }
-                Task { try? await outbound.write(ByteBuffer(bytes: bytes)) }
+                guard let (tag, outbound) = claimed else { return }
+                let bytes = encode(tag)
+                Task {
+                    do {
+                        try await outbound.write(bytes)
+                    } catch {
+                        let waiter = self.pending.withLock { $0.waiting.removeValue(forKey: tag) }
+                        waiter?.resume(throwing: ClientError(code: ClientError.connectionClosed, message: "could not send: \(error)"))
+                    }
+                }
             }
         } catch let error as ClientError {
             throw error

@@ -46,11 +46,6 @@ public struct AnnotationRecord: Hashable, Sendable {
     /// The values shown, as `rev=`: send it back with an edit so that writes not seen stay as conflicts.
     public var revision: [Dot]
 
-    /// The record of a merged annotation.
-    public init(_ state: AnnotationState) {
-        self.init(state.view!, revision: state.revision)
-    }
-
     /// The record of a merged annotation's view, with its revision.
     public init(_ view: AnnotationView, revision: [Dot]) {
         self.revision = revision

@@ -36,10 +36,9 @@ extension Dispatcher {
         let seed = AnnotationSeed(document: new.document, span: span, label: new.label, note: new.note, tags: new.tags)
         var generator = SystemRandomNumberGenerator()
         let id = AnnotationID.timeOrdered(milliseconds: UInt64(max(0, Date().timeIntervalSince1970 * 1000)), using: &generator)
-        let lines = try await write([.create(seed)], on: id, request: request, extra: [
+        return try await write([.create(seed)], on: id, request: request, extra: [
             .named(key: "start", value: String(span.start)), .named(key: "end", value: String(span.end)), .named(key: "quote", value: span.quote),
         ])
-        return lines
     }
 
     /// The field value an edit writes; spans are checked against the document's text.

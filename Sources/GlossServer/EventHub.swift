@@ -55,9 +55,6 @@ final class EventHub: Sendable {
         }
     }
 
-    /// Subscriptions open now.
-    var count: Int { registry.withLock { $0.subscribers.count } }
-
     /// Sends an event for every operation of a commit to the subscriptions that follow it.
     func publish(_ group: CommittedGroup, projectOf: (DocumentID) -> ProjectID?) {
         var overflowed: [@Sendable () -> Void] = []

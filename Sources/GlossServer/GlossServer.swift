@@ -49,9 +49,6 @@ public final class GlossServer: Service, Sendable {
         }
     }
 
-    /// Connections open now.
-    public var openConnections: Int { limiter.open }
-
     /// Listens and serves until graceful shutdown (or cancellation).
     public func run() async throws {
         let (context, limiter, configuration) = (context, limiter, configuration)

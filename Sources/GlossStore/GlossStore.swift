@@ -20,7 +20,7 @@ public final class GlossStore: Sendable {
         public var maximumBatch = 1_000
         /// Most annotation states kept in memory.
         public var cacheLimit = 200_000
-        /// How long a write may wait for PostgreSQL before failing with ``StoreError/Code/unavailable``.
+        /// How long a write (or a batched read) may wait for PostgreSQL before failing with ``StoreError/Code/unavailable``.
         public var writeTimeout: Duration = .seconds(5)
         /// How far ahead of the local clock a received operation's timestamp may be.
         public var maximumDriftMilliseconds = HybridLogicalClock.defaultMaximumDriftMilliseconds

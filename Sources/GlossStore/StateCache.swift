@@ -18,8 +18,6 @@ struct StateCache: Sendable {
 
     subscript(id: AnnotationID) -> VersionedState? { entries[id] }
 
-    var count: Int { entries.count }
-
     mutating func store(_ id: AnnotationID, _ value: VersionedState) {
         if entries.count >= limit, entries[id] == nil {
             // Collect first: removing while iterating `keys` would copy the whole dictionary on every removal.

@@ -89,7 +89,7 @@ struct RequestTests {
             dot: dot, timestamp: HLCTimestamp(rawValue: 1 << 20), author: "ana", annotation: state.id, context: CausalContext(),
             payload: .create(AnnotationSeed(document: try DocumentID("doc-1"), span: span, label: "PLACE", note: "a \"note\"\nsecond", tags: ["b", "a"]))
         ))
-        let record = AnnotationRecord(state)
+        let record = AnnotationRecord(try #require(state.view), revision: state.revision)
         #expect(record.start == 19 && record.end == 21 && record.quote == "東京")
         #expect(try AnnotationRecord(line: try LineParser.parse(LinePrinter.print(record.line))) == record)
         let event = EventRecord(subscription: 2, sequence: 5, change: "create", author: "ana", annotation: record)
