@@ -61,7 +61,7 @@ func reporting(json: Bool, _ body: () async throws -> Void) async throws {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             FileHandle.standardError.write(data + Data("\n".utf8))
         } else {
-            FileHandle.standardError.write(Data("gloss: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("gloss: \(Output.safe(error.description))\n".utf8))
         }
         throw ExitCode(error.kind.rawValue)
     } catch let error as ClientError {

@@ -13,7 +13,12 @@ struct Doc: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Upload a UTF-8 text file as a document (its text never changes; a corrected text is a new document)."
+            abstract: "Upload a UTF-8 text file as a document (its text never changes; a corrected text is a new document).",
+            discussion: """
+                The document is exactly the file's bytes: a byte order mark is kept (it is
+                code point 0), CRLF line ends are kept, nothing is normalized, and the
+                SHA-256 printed is the file's own (compare with sha256sum).
+                """
         )
         @ArgumentParser.Argument(help: "The text file, or - for standard input.") var file: String
         @Option(help: "The document's title (default: the file name).") var title: String?
@@ -24,7 +29,9 @@ struct Doc: AsyncParsableCommand {
         func run() async throws {
             try await reporting(json: options.json) {
                 let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try readFile(file)
-                guard let text = String(data: data, encoding: .utf8) else { throw CLIError(.usage, "\(file) is not UTF-8 text") }
+                // The document is exactly the bytes given: a byte order mark stays (as U+FEFF at
+                // offset 0), line ends stay as they are, and the SHA-256 is the file's.
+                guard let text = String(validating: data, as: UTF8.self) else { throw CLIError(.usage, "\(file) is not UTF-8 text") }
                 let title = title ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
                 let documentID = try id.map { text throws in try parsed { () throws(CoreError) in try DocumentID(text) } }
                 try await Session.with(options) { session in
@@ -54,7 +61,7 @@ struct Doc: AsyncParsableCommand {
                         if options.json {
                             Output.json(["id": line["id"] ?? "", "project": project.rawValue, "title": line["title"] ?? ""])
                         } else {
-                            Output.say("\(line["id"] ?? "")\t\(line["title"] ?? "")")
+                            Output.say("\(line["id"] ?? "")\t\(Output.safe(line["title"] ?? ""))")
                         }
                     }
                     if !options.json, response.lines.isEmpty { Output.say("no documents in \(project) yet: gloss doc add FILE") }
@@ -87,7 +94,7 @@ struct Doc: AsyncParsableCommand {
                             "text": document.text ?? "", "annotations": annotations.map { Output.object($0) },
                         ])
                     } else {
-                        Output.say("\(document.title) (\(document.id), \(document.codePoints) code points, \(annotations.count) annotations)\n")
+                        Output.say("\(Output.safe(document.title)) (\(document.id), \(document.codePoints) code points, \(annotations.count) annotations)\n")
                         Output.say(Highlighter(text: document.text ?? "", annotations: annotations).render(colour: !plain && isatty(1) == 1))
                     }
                 }

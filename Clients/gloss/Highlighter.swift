@@ -30,20 +30,20 @@ struct Highlighter {
                     append("\u{1B}[2m{\(index + 1)}\u{1B}[0m")
                     if depth > 0 { append(Self.colours[(depth - 1) % Self.colours.count]) }
                 } else {
-                    append("]{\(sorted[index].label.isEmpty ? "\(index + 1)" : "\(index + 1):\(sorted[index].label)")}")
+                    append("]{\(sorted[index].label.isEmpty ? "\(index + 1)" : "\(index + 1):\(Output.safe(sorted[index].label))")}")
                 }
             }
             for _ in opens[position] ?? [] {
                 if colour { append(Self.colours[depth % Self.colours.count]) } else { append("[") }
                 depth += 1
             }
-            if position < scalars.count { output.append(scalars[position]) }
+            if position < scalars.count { output.append(contentsOf: TerminalText.shown(scalars, at: position).unicodeScalars) }
         }
         var lines = [String(output), ""]
         for (index, record) in sorted.enumerated() {
             var line = "\(index + 1). [\(record.start),\(record.end)) \(Output.quoted(record.quote, limit: 40))"
-            if !record.label.isEmpty { line += " \(record.label)" }
-            if !record.note.isEmpty { line += " — \(record.note)" }
+            if !record.label.isEmpty { line += " \(Output.safe(record.label))" }
+            if !record.note.isEmpty { line += " — \(Output.safe(record.note))" }
             if !record.conflicts.isEmpty { line += "  CONFLICT on \(record.conflicts.map(\.rawValue).joined(separator: ","))" }
             line += "  \(record.id)"
             lines.append(line)

@@ -46,7 +46,7 @@ struct Login: AsyncParsableCommand {
             if json {
                 Output.json(["profile": profile, "server": "\(host):\(port)", "user": reply["user"] ?? "", "roles": reply["roles"] ?? "", "fingerprint": pinned ?? ""])
             } else {
-                Output.say("logged in to \(host):\(port) as \(reply["user"] ?? "?") (\(reply["roles"] ?? "no roles")); saved as profile '\(profile)'")
+                Output.say("logged in to \(host):\(port) as \(Output.safe(reply["user"] ?? "?")) (\(reply["roles"] ?? "no roles")); saved as profile '\(profile)'")
                 if let pinned { Output.say("server certificate \(pinned) pinned; a different certificate will be refused") }
             }
         }
@@ -65,7 +65,7 @@ struct WhoAmI: AsyncParsableCommand {
                 if options.json {
                     Output.json(["profile": name, "server": profile.server, "user": session.user, "roles": session.roles])
                 } else {
-                    Output.say("\(session.user) on \(profile.server) (profile \(name)); roles: \(session.roles.isEmpty ? "none" : session.roles)")
+                    Output.say("\(Output.safe(session.user)) on \(profile.server) (profile \(name)); roles: \(session.roles.isEmpty ? "none" : session.roles)")
                 }
             }
         }

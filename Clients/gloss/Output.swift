@@ -48,11 +48,14 @@ enum Output {
         return object
     }
 
+    /// Another user's text for one line of output, control characters shown escaped (see ``TerminalText``).
+    static func safe(_ text: String) -> String { TerminalText.line(text) }
+
     /// One line per annotation for listings.
     static func summary(_ record: AnnotationRecord) -> String {
         var parts = [record.id.description, "\(record.document) [\(record.start),\(record.end))", quoted(record.quote, limit: 40)]
-        if !record.label.isEmpty { parts.append(record.label) }
-        if !record.tags.isEmpty { parts.append("tags=" + record.tags.joined(separator: ",")) }
+        if !record.label.isEmpty { parts.append(safe(record.label)) }
+        if !record.tags.isEmpty { parts.append("tags=" + safe(record.tags.joined(separator: ","))) }
         if record.status != .open { parts.append(record.status.rawValue) }
         if record.deletion != "live" { parts.append(record.deletion == "deleted" ? "DELETED" : "DELETE-CONFLICT (restore or delete again)") }
         if !record.conflicts.isEmpty { parts.append("CONFLICT on " + record.conflicts.map(\.rawValue).joined(separator: ",")) }
@@ -64,12 +67,12 @@ enum Output {
         var lines = [
             "annotation \(record.id)",
             "  document  \(record.document) [\(record.start), \(record.end))",
-            "  text      …\(record.prefix)[\(record.quote)]\(record.suffix)…".replacingOccurrences(of: "\n", with: "⏎"),
-            "  label     \(record.label.isEmpty ? "-" : record.label)",
-            "  note      \(record.note.isEmpty ? "-" : record.note)",
-            "  tags      \(record.tags.isEmpty ? "-" : record.tags.joined(separator: ", "))",
-            "  review    \(record.status.rawValue)\(record.comment.isEmpty ? "" : " — \(record.comment)")",
-            "  created   by \(record.creator) at \(time(record.created))",
+            "  text      …\(safe(record.prefix))[\(safe(record.quote))]\(safe(record.suffix))…",
+            "  label     \(record.label.isEmpty ? "-" : safe(record.label))",
+            "  note      \(record.note.isEmpty ? "-" : safe(record.note))",
+            "  tags      \(record.tags.isEmpty ? "-" : safe(record.tags.joined(separator: ", ")))",
+            "  review    \(record.status.rawValue)\(record.comment.isEmpty ? "" : " — \(safe(record.comment))")",
+            "  created   by \(safe(record.creator)) at \(time(record.created))",
             "  updated   \(time(record.updated))",
         ]
         switch record.deletion {
@@ -81,16 +84,17 @@ enum Output {
         if !conflicts.isEmpty {
             lines.append("  conflicts (the value above wins until resolved: gloss resolve \(record.id) --FIELD VALUE)")
             for conflict in conflicts {
-                lines.append("    \(conflict.field.rawValue): \(quoted(conflict.value, limit: 60)) by \(conflict.author) at \(time(conflict.time))")
+                lines.append("    \(conflict.field.rawValue): \(quoted(conflict.value, limit: 60)) by \(safe(conflict.author)) at \(time(conflict.time))")
             }
         }
         return lines.joined(separator: "\n")
     }
 
+    /// Another user's text, cut to `limit` code points, escaped and quoted for one line of output.
     static func quoted(_ text: String, limit: Int) -> String {
         let scalars = Array(text.unicodeScalars)
         var shown = String(String.UnicodeScalarView(scalars.prefix(limit)))
         if scalars.count > limit { shown += "…" }
-        return "\"" + shown.replacingOccurrences(of: "\n", with: "⏎") + "\""
+        return "\"" + safe(shown) + "\""
     }
 }

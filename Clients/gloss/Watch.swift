@@ -36,7 +36,7 @@ struct Watch: AsyncParsableCommand {
                         object["seq"] = event.sequence
                         Output.json(object)
                     } else {
-                        Output.say("#\(event.sequence) \(event.change) by \(event.author): \(Output.summary(event.annotation))")
+                        Output.say("#\(event.sequence) \(event.change) by \(Output.safe(event.author)): \(Output.summary(event.annotation))")
                     }
                     seen += 1
                     if let count, seen >= count { return }

@@ -87,6 +87,6 @@ public struct AnnotationID: Hashable, Comparable, Sendable, CustomStringConverti
     }
 
     private static func invalid(_ text: String) -> CoreError {
-        CoreError(.invalidIdentifier, "annotation id '\(text)' is not a UUID such as 3f2b8c1e-9a4d-4e7f-8b21-0c5d6e7f8a9b")
+        CoreError(.invalidIdentifier, "annotation id \(Excerpt.quoted(text)) is not a UUID such as 3f2b8c1e-9a4d-4e7f-8b21-0c5d6e7f8a9b")
     }
 }

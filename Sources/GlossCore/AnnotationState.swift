@@ -145,7 +145,13 @@ public struct AnnotationState: Hashable, Sendable {
     /// seen: writes the person had not seen stay concurrent with the edit, and so
     /// show up as a conflict instead of being silently replaced.
     ///
-    /// - Throws: the validation errors of ``AnnotationOperation/validate()``.
+    /// An edit of a field or a tag whose context includes a deletion the
+    /// annotation still holds is refused: its author saw the annotation deleted
+    /// (or flagged delete-conflict), so the edit would not be concurrent with the
+    /// deletion and must not resurrect it. Restoring first makes it editable again.
+    ///
+    /// - Throws: ``CoreError/Code/annotationDeleted`` for such an edit, and the
+    ///   validation errors of ``AnnotationOperation/validate()``.
     public func operation(
         _ payload: AnnotationOperation.Payload, dot: Dot, timestamp: HLCTimestamp, author: String, vector: VersionVector,
         declared: [Dot]? = nil
@@ -158,9 +164,33 @@ public struct AnnotationState: Hashable, Sendable {
             seen = seenContext(for: payload)
             seen.formUnion(CausalContext(vector))
         }
+        if Self.isEdit(payload), let deletion = heldDeletion(seenIn: seen) {
+            throw CoreError(
+                .annotationDeleted,
+                "annotation \(id) was deleted by \(Excerpt.of(deletion.author)); restore it first (RESTORE), then edit it"
+            )
+        }
         let operation = AnnotationOperation(dot: dot, timestamp: timestamp, author: author, annotation: id, context: seen, payload: payload)
         try operation.validate()
         return operation
+    }
+
+    /// A deletion still held by the lifecycle register whose dot `seen` contains:
+    /// an edit with that context would be made by someone who saw the annotation deleted.
+    private func heldDeletion(seenIn seen: CausalContext) -> MultiValueRegister<Lifecycle>.Entry? {
+        lifecycle.entries.first { entry in
+            if case .deleted = entry.value { return seen.contains(entry.dot) }
+            return false
+        }
+    }
+
+    /// Whether the payload edits content (a field or a tag), as opposed to creating,
+    /// deleting or restoring the annotation.
+    private static func isEdit(_ payload: AnnotationOperation.Payload) -> Bool {
+        switch payload {
+        case .set, .resolve, .addTag, .removeTag: true
+        case .create, .delete, .restore: false
+        }
     }
 
     private static func isCreate(_ payload: AnnotationOperation.Payload) -> Bool {

@@ -27,6 +27,13 @@ public struct CoreError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let prefixMismatch = Code("prefix-mismatch")
         /// The suffix given with a span is not the text after it.
         public static let suffixMismatch = Code("suffix-mismatch")
+        /// A quote occurs only inside larger user-perceived characters (a letter without its
+        /// combining accent, part of an emoji sequence), or a span starts or ends inside one.
+        public static let splitsCharacter = Code("splits-character")
+        /// A text value holds U+0000 (NUL), which Gloss does not store (PostgreSQL text cannot hold it).
+        public static let invalidCharacter = Code("invalid-character")
+        /// An edit of an annotation its author saw deleted: restore it first.
+        public static let annotationDeleted = Code("annotation-deleted")
         /// A quote to search for is empty.
         public static let quoteEmpty = Code("quote-empty")
         /// A quote to search for does not occur in the document.

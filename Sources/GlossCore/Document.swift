@@ -17,8 +17,11 @@ public struct Document: Sendable {
 
     /// Creates a document, checking the title length and the text size.
     ///
-    /// - Throws: ``CoreError/Code/valueTooLong`` when the title or the text is too long.
+    /// - Throws: ``CoreError/Code/valueTooLong`` when the title or the text is too long,
+    ///   ``CoreError/Code/invalidCharacter`` when either holds U+0000 (NUL).
     public init(id: DocumentID, project: ProjectID, title: String, text: String, maximumBytes: Int = defaultMaximumBytes) throws(CoreError) {
+        try Limits.checkStorable(title, what: "title")
+        try Limits.checkStorable(text, what: "document text")
         guard title.unicodeScalars.count <= Self.maximumTitleLength else {
             throw CoreError(.valueTooLong, "the title has \(title.unicodeScalars.count) code points; the limit is \(Self.maximumTitleLength)")
         }

@@ -57,23 +57,36 @@ public struct DocumentText: Sendable {
 
     /// Finds `quote` and builds its span.
     ///
+    /// Only whole user-perceived characters match: an occurrence that starts or
+    /// ends inside a grapheme cluster (an `e` whose combining accent follows, one
+    /// person of an emoji family, half of a flag) is not a match.
+    ///
     /// - Parameter occurrence: which occurrence (1-based, counting overlapping
-    ///   matches from the start); required when the quote occurs more than once.
+    ///   whole-character matches from the start); required when the quote occurs more than once.
     /// - Throws: ``CoreError/Code/quoteEmpty``, ``CoreError/Code/quoteNotFound``,
+    ///   ``CoreError/Code/splitsCharacter`` (it occurs only as part of larger characters),
     ///   ``CoreError/Code/quoteAmbiguous`` or ``CoreError/Code/occurrenceOutOfRange``.
     public func span(quoting quote: String, occurrence: Int? = nil) throws(CoreError) -> Span {
         let needle = Array(quote.unicodeScalars)
         guard !needle.isEmpty else { throw CoreError(.quoteEmpty, "the quote to find is empty") }
-        let starts = occurrences(of: needle)
+        let found = occurrences(of: needle)
+        let boundaries = Set(characterBoundaries(among: found + found.map { $0 + needle.count }))
+        let starts = found.filter { boundaries.contains($0) && boundaries.contains($0 + needle.count) }
         guard !starts.isEmpty else {
-            throw CoreError(.quoteNotFound, "the quote \"\(quote)\" does not occur in the document (matching is exact, code point by code point)")
+            guard let first = found.first else {
+                throw CoreError(.quoteNotFound, "the quote \(Excerpt.quoted(quote)) does not occur in the document (matching is exact, code point by code point)")
+            }
+            throw CoreError(
+                .splitsCharacter,
+                "the quote \(Excerpt.quoted(quote)) occurs only inside larger characters (first at code point \(first), in \(Excerpt.quoted(characters(around: first, length: needle.count)))); quote whole characters, such as accents with their letter"
+            )
         }
         let chosen: Int
         if let occurrence {
             guard (1...starts.count).contains(occurrence) else {
                 throw CoreError(
                     .occurrenceOutOfRange,
-                    "occurrence \(occurrence) asked for, but \"\(quote)\" occurs \(starts.count) time\(starts.count == 1 ? "" : "s")"
+                    "occurrence \(occurrence) asked for, but \(Excerpt.quoted(quote)) occurs \(starts.count) time\(starts.count == 1 ? "" : "s")"
                 )
             }
             chosen = starts[occurrence - 1]
@@ -81,12 +94,42 @@ public struct DocumentText: Sendable {
             guard starts.count == 1 else {
                 throw CoreError(
                     .quoteAmbiguous,
-                    "\"\(quote)\" occurs \(starts.count) times; say which with an occurrence number from 1 to \(starts.count)"
+                    "\(Excerpt.quoted(quote)) occurs \(starts.count) times; say which with an occurrence number from 1 to \(starts.count)"
                 )
             }
             chosen = starts[0]
         }
         return try span(start: chosen, end: chosen + needle.count)
+    }
+
+    /// The offsets among `offsets` (code points) that lie between two user-perceived
+    /// characters (extended grapheme clusters, Unicode UAX #29, as Swift's `Character`
+    /// implements it). 0 and ``count`` always do. Offsets out of range are left out.
+    public func characterBoundaries(among offsets: [Int]) -> [Int] {
+        let wanted = Set(offsets.filter { (0...count).contains($0) }).sorted()
+        var boundaries: [Int] = []
+        var index = text.unicodeScalars.startIndex
+        var position = 0
+        for offset in wanted {
+            index = text.unicodeScalars.index(index, offsetBy: offset - position)
+            position = offset
+            if index.samePosition(in: text) != nil { boundaries.append(offset) }
+        }
+        return boundaries
+    }
+
+    /// The ends of `span` (code points) that fall inside a user-perceived character, if any:
+    /// such a span covers part of a character (legal, but almost always a mistake).
+    public func characterSplits(start: Int, end: Int) -> [Int] {
+        let boundaries = characterBoundaries(among: [start, end])
+        return [start, end].filter { !boundaries.contains($0) }
+    }
+
+    /// The whole characters around `[start, start + length)`, for messages.
+    private func characters(around start: Int, length: Int) -> String {
+        let from = max(0, start - 2)
+        let to = min(count, start + length + 2)
+        return slice(from, to)
     }
 
     /// The start offsets of every occurrence of `quote`, overlapping ones included.
@@ -104,14 +147,14 @@ public struct DocumentText: Sendable {
         guard Self.sameScalars(span.quote, expected.quote) else {
             throw CoreError(
                 .quoteMismatch,
-                "the quote \"\(span.quote)\" does not match the text \"\(expected.quote)\" at [\(span.start), \(span.end)) (offsets count code points)"
+                "the quote \(Excerpt.quoted(span.quote)) does not match the text \(Excerpt.quoted(expected.quote)) at [\(span.start), \(span.end)) (offsets count code points)"
             )
         }
         guard Self.sameScalars(span.prefix, expected.prefix) else {
-            throw CoreError(.prefixMismatch, "the prefix \"\(span.prefix)\" does not match the text before offset \(span.start): \"\(expected.prefix)\"")
+            throw CoreError(.prefixMismatch, "the prefix \(Excerpt.quoted(span.prefix)) does not match the text before offset \(span.start): \(Excerpt.quoted(expected.prefix))")
         }
         guard Self.sameScalars(span.suffix, expected.suffix) else {
-            throw CoreError(.suffixMismatch, "the suffix \"\(span.suffix)\" does not match the text after offset \(span.end): \"\(expected.suffix)\"")
+            throw CoreError(.suffixMismatch, "the suffix \(Excerpt.quoted(span.suffix)) does not match the text after offset \(span.end): \(Excerpt.quoted(expected.suffix))")
         }
     }
 

@@ -18,7 +18,7 @@ enum IdentifierRules {
         guard isSlug(value, maxLength: maxLength) else {
             throw CoreError(
                 .invalidIdentifier,
-                "\(kind) '\(value)' is not valid: use 1 to \(maxLength) letters, digits, '-', '_' or '.', starting with a letter or digit"
+                "\(kind) \(Excerpt.quoted(value)) is not valid: use 1 to \(maxLength) letters, digits, '-', '_' or '.', starting with a letter or digit"
             )
         }
     }

@@ -16,6 +16,7 @@ public enum Limits {
     public static let maximumQuoteLength = 100_000
 
     static func check(_ value: String, limit: Int, what: String) throws(CoreError) {
+        try checkStorable(value, what: what)
         if value.utf8.count <= limit { return }
         let length = value.unicodeScalars.count
         guard length <= limit else {
@@ -23,12 +24,25 @@ public enum Limits {
         }
     }
 
-    static func checkTag(_ tag: String) throws(CoreError) {
+    /// Refuses U+0000 (NUL), which PostgreSQL's `text` cannot hold: a value that
+    /// cannot be stored is refused here, before it reaches a shared transaction.
+    ///
+    /// - Throws: ``CoreError/Code/invalidCharacter``.
+    public static func checkStorable(_ value: String, what: String) throws(CoreError) {
+        guard let position = value.utf8.firstIndex(of: 0) else { return }
+        let offset = value.unicodeScalars.distance(from: value.unicodeScalars.startIndex, to: position)
+        throw CoreError(.invalidCharacter, "the \(what) holds U+0000 (NUL) at code point \(offset), which Gloss cannot store; remove it")
+    }
+
+    /// Checks a tag: 1 to ``maximumTagLength`` code points, no whitespace, commas or control characters.
+    ///
+    /// - Throws: ``CoreError/Code/invalidTag``.
+    public static func checkTag(_ tag: String) throws(CoreError) {
         let length = tag.unicodeScalars.count
         guard length >= 1, length <= maximumTagLength,
             !tag.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control || $0 == "," })
         else {
-            throw CoreError(.invalidTag, "tag \"\(tag)\" is not valid: use 1 to \(maximumTagLength) code points without spaces, commas or control characters")
+            throw CoreError(.invalidTag, "tag \(Excerpt.quoted(tag)) is not valid: use 1 to \(maximumTagLength) code points without spaces, commas or control characters")
         }
     }
 }

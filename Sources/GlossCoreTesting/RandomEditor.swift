@@ -40,7 +40,22 @@ public struct RandomEditor: Sendable {
         case 86..<90: payload = .restore
         default: payload = resolution(of: replica.annotations[target]!, using: &random)
         }
+        // An analyst who sees an annotation deleted restores it before editing it (an edit is refused otherwise).
+        if Self.isEdit(payload), Self.holdsDeletion(replica.annotations[target]!) {
+            return perform(&replica, .restore, on: target, author, wallClock)
+        }
         return perform(&replica, payload, on: target, author, wallClock)
+    }
+
+    private static func isEdit(_ payload: AnnotationOperation.Payload) -> Bool {
+        switch payload {
+        case .set, .resolve, .addTag, .removeTag: true
+        case .create, .delete, .restore: false
+        }
+    }
+
+    private static func holdsDeletion(_ state: AnnotationState) -> Bool {
+        state.lifecycle.entries.contains { if case .deleted = $0.value { true } else { false } }
     }
 
     /// A random valid span of the document.

@@ -12,7 +12,7 @@ struct ArgumentReader {
         self.verb = verb
         for argument in line.arguments {
             guard case .named(let key, let value) = argument else {
-                throw ProtocolError(.badArgument, "\(verb.rawValue) takes only named arguments (key=value); got \"\(argument.value)\"")
+                throw ProtocolError(.badArgument, "\(verb.rawValue) takes only named arguments (key=value); got \(Excerpt.quoted(argument.value))")
             }
             values[key, default: []].append(value)
         }
@@ -42,7 +42,7 @@ struct ArgumentReader {
     mutating func integer(_ key: String, in range: ClosedRange<Int>) throws(ProtocolError) -> Int? {
         guard let text = try optional(key) else { return nil }
         guard let value = Int(text), range.contains(value) else {
-            throw ProtocolError(.badArgument, "\(key)=\(text) is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+            throw ProtocolError(.badArgument, "\(key)=\(Excerpt.of(text)) is not a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
     }
@@ -53,7 +53,7 @@ struct ArgumentReader {
         switch text {
         case "yes": return true
         case "no": return false
-        default: throw ProtocolError(.badArgument, "\(key)= takes yes or no, not \"\(text)\"")
+        default: throw ProtocolError(.badArgument, "\(key)= takes yes or no, not \(Excerpt.quoted(text))")
         }
     }
 
@@ -73,12 +73,18 @@ struct ArgumentReader {
         return value
     }
 
+    /// At most five names, then how many more.
+    private static func list(_ names: [String]) -> String {
+        let shown = names.prefix(5).map { Excerpt.of($0) }.joined(separator: ", ")
+        return names.count > 5 ? shown + " and \(names.count - 5) more" : shown
+    }
+
     /// Fails if the line carried an argument nobody asked for.
     func finish() throws(ProtocolError) {
         let unknown = values.keys.filter { !allowed.contains($0) }.sorted()
         guard unknown.isEmpty else {
             let expected = allowed.isEmpty ? "no arguments" : allowed.sorted().joined(separator: ", ")
-            throw ProtocolError(.badArgument, "\(verb.rawValue) does not take \(unknown.joined(separator: ", ")); it takes \(expected)")
+            throw ProtocolError(.badArgument, "\(verb.rawValue) does not take \(Self.list(unknown)); it takes \(expected)")
         }
     }
 }

@@ -1,3 +1,5 @@
+import GlossCore
+
 /// The untagged line the server sends first: `* GLOSS version=1 versions=1 …`,
 /// naming the protocol versions it speaks, its replica and its limits.
 public struct Greeting: Hashable, Sendable {
@@ -61,7 +63,7 @@ public struct Greeting: Hashable, Sendable {
         guard line.isUntagged, line.word == Self.word, let versions = line["versions"]?.split(separator: ",").compactMap({ Int($0) }),
             !versions.isEmpty
         else {
-            throw ProtocolError(.malformed, "this is not a Gloss server: it greeted with \"\(line)\"")
+            throw ProtocolError(.malformed, "this is not a Gloss server: it greeted with \(Excerpt.quoted(line.description))")
         }
         func number(_ key: String) -> Int { line[key].flatMap { Int($0) } ?? 0 }
         self.init(

@@ -18,6 +18,8 @@ public struct ProtocolError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let invalidUTF8 = Code("invalid-utf8")
         /// The line does not follow the grammar (tag, verb, arguments).
         public static let malformed = Code("malformed")
+        /// A value holds a character Gloss cannot store: U+0000 (NUL), in any field.
+        public static let invalidCharacter = Code("invalid-character")
         /// The verb is not one the server knows.
         public static let unknownVerb = Code("unknown-verb")
         /// An argument is missing, repeated, unknown or of the wrong form.

@@ -17,14 +17,26 @@ public enum Reply {
         Line(tag: tag, word: okWord, arguments: arguments)
     }
 
+    /// The longest message an `ERR` or `BYE` line carries, in code points. Messages
+    /// quote only excerpts of what they refuse; this bound holds whatever a message says.
+    public static let maximumMessageLength = 1_000
+
     /// `tag ERR code "message"`.
     public static func error(_ tag: String, _ error: ProtocolError) -> Line {
-        Line(tag: tag, word: errorWord, arguments: [.positional(error.code.rawValue), .positional(error.message)])
+        Line(tag: tag, word: errorWord, arguments: [.positional(error.code.rawValue), .positional(bounded(error.message))])
     }
 
     /// `* BYE code "message"`.
     public static func bye(_ error: ProtocolError) -> Line {
-        Line(tag: Line.untagged, word: byeWord, arguments: [.positional(error.code.rawValue), .positional(error.message)])
+        Line(tag: Line.untagged, word: byeWord, arguments: [.positional(error.code.rawValue), .positional(bounded(error.message))])
+    }
+
+    /// `message`, cut to ``maximumMessageLength`` code points.
+    static func bounded(_ message: String) -> String {
+        var scalars = message.unicodeScalars
+        guard scalars.count > maximumMessageLength else { return message }
+        scalars.removeSubrange(scalars.index(scalars.startIndex, offsetBy: maximumMessageLength - 1)...)
+        return String(scalars) + "…"
     }
 
     /// The error an `ERR` or `BYE` line carries, or `nil` for any other line.

@@ -159,7 +159,7 @@ extension Request {
             return nil
         }
         guard let status = ReviewStatus(rawValue: text) else {
-            throw ProtocolError(.badArgument, "status= takes open, accepted or rejected, not \"\(text)\"")
+            throw ProtocolError(.badArgument, "status= takes open, accepted or rejected, not \(Excerpt.quoted(text))")
         }
         return Review(status: status, comment: comment ?? "")
     }
@@ -176,7 +176,7 @@ extension Request {
         var status: ReviewStatus?
         if let text = try reader.optional("status") {
             guard let parsed = ReviewStatus(rawValue: text) else {
-                throw ProtocolError(.badArgument, "status= takes open, accepted or rejected, not \"\(text)\"")
+                throw ProtocolError(.badArgument, "status= takes open, accepted or rejected, not \(Excerpt.quoted(text))")
             }
             status = parsed
         }

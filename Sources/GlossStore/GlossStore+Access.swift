@@ -68,7 +68,7 @@ extension GlossStore {
     public func addUser(_ name: String) async throws(StoreError) {
         let length = name.unicodeScalars.count
         guard (1...Limits.maximumAuthorLength).contains(length), !name.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }) else {
-            throw StoreError(.invalid, "user name \"\(name)\" is not valid: use 1 to \(Limits.maximumAuthorLength) characters without spaces or control characters")
+            throw StoreError(.invalid, "user name \(Excerpt.quoted(name)) is not valid: use 1 to \(Limits.maximumAuthorLength) characters without spaces or control characters")
         }
         let inserted = try await rows(
             "INSERT INTO users (name) VALUES (\(name)) ON CONFLICT DO NOTHING RETURNING 1", as: Int32.self, doing: "creating a user"

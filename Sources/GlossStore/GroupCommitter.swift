@@ -146,8 +146,16 @@ actor GroupCommitter {
                     continue
                 }
                 needsResync = true
-                lastError = StoreError.from(error, doing: "committing \(batch.count) writes")
-                logger.warning("group commit failed", metadata: ["error": "\(lastError)"])
+                lastError = StoreError.from(error, doing: "committing \(batch.count == 1 ? "a write" : "\(batch.count) writes")")
+                if lastError.code != .unavailable, batch.count > 1 {
+                    // PostgreSQL refused something in the group, and it may be one request's value:
+                    // commit the halves apart, so only the request at fault fails.
+                    logger.notice("a group commit was refused; committing its halves apart", metadata: ["writes": "\(batch.count)", "error": "\(lastError)"])
+                    await commit(Array(batch[..<(batch.count / 2)]))
+                    await commit(Array(batch[(batch.count / 2)...]))
+                    return
+                }
+                logger.warning("commit failed", metadata: ["error": "\(lastError)"])
                 break
             }
         }
@@ -190,7 +198,7 @@ actor GroupCommitter {
                 group.outcomes.append(
                     earlier.fingerprint == key.fingerprint
                         ? .success(.replayed(earlier.annotation))
-                        : .failure(StoreError(.keyReused, "key \"\(key.key)\" was already used for a different request; use a new key for a new request"))
+                        : .failure(StoreError(.keyReused, "key \(Excerpt.quoted(key.key)) was already used for a different request; use a new key for a new request"))
                 )
             } else {
                 prepare(request, into: &group)

@@ -26,6 +26,9 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let internalError = Code("internal")
         /// An idempotency key was used before for a different request.
         public static let keyReused = Code("key-reused")
+        /// PostgreSQL refused to store a value of the request (a data exception or a
+        /// constraint); nothing was written. Other requests committed with it are unaffected.
+        public static let invalidValue = Code("invalid-value")
         /// The thing named does not exist.
         public static let notFound = Code("not-found")
         /// Something with that name exists already.

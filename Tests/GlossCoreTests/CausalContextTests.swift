@@ -102,6 +102,60 @@ struct CausalContextTests {
         #expect(replica.counter == 1, "a refused operation uses no counter")
     }
 
+    @Test("U+0000 (NUL) is refused in every text field of an operation and of a document, before it reaches storage")
+    func nulRefusedEverywhere() throws {
+        var replica = Replica(id: a)
+        let id = AnnotationID.random()
+        let text = DocumentText("Kishida met Biden")
+        let span = try text.span(start: 0, end: 7)
+        let nul = "a\u{0}b"
+        let payloads: [AnnotationOperation.Payload] = [
+            .create(AnnotationSeed(document: try DocumentID("d"), span: span, label: nul)),
+            .create(AnnotationSeed(document: try DocumentID("d"), span: span, note: nul)),
+            .create(AnnotationSeed(document: try DocumentID("d"), span: span, tags: [nul])),
+            .set(.label(nul)), .set(.note(nul)), .set(.review(Review(status: .accepted, comment: nul))), .resolve(.note(nul)),
+            .addTag(nul), .removeTag(nul),
+            .set(.span(Span(start: 0, end: 3, quote: "a\u{0}b", prefix: "", suffix: ""))),
+            .set(.span(Span(start: 1, end: 2, quote: "i", prefix: "\u{0}", suffix: ""))),
+        ]
+        try replica.perform(.create(AnnotationSeed(document: DocumentID("d"), span: span)), on: id, by: "ana", wallClockMilliseconds: 1)
+        for payload in payloads {
+            #expect { try replica.perform(payload, on: id, by: "ana", wallClockMilliseconds: 2) } throws: {
+                let code = ($0 as? CoreError)?.code
+                return code == .invalidCharacter || code == .invalidTag
+            }
+        }
+        #expect { try replica.perform(.set(.label("ok")), on: id, by: nul, wallClockMilliseconds: 2) } throws: {
+            ($0 as? CoreError)?.code == .invalidCharacter
+        }
+        #expect(replica.counter == 1)
+        let project = try ProjectID("p")
+        #expect { try Document(id: DocumentID("d"), project: project, title: "t", text: nul) } throws: { ($0 as? CoreError)?.code == .invalidCharacter }
+        #expect { try Document(id: DocumentID("d"), project: project, title: nul, text: "x") } throws: { ($0 as? CoreError)?.code == .invalidCharacter }
+    }
+
+    @Test("Errors quote only a short, escaped excerpt of a long or hostile value")
+    func excerptsInErrors() throws {
+        let long = String(repeating: "\u{1B}[2J", count: 100_000)
+        var messages: [String] = []
+        func record(_ body: () throws(CoreError) -> Void) {
+            do { try body() } catch { messages.append(error.message) }
+        }
+        record { () throws(CoreError) in _ = try AnnotationID(long) }
+        record { () throws(CoreError) in _ = try DocumentID(long) }
+        record { () throws(CoreError) in _ = try DocumentText("some text").span(quoting: long) }
+        record { () throws(CoreError) in try Limits.checkTag(long) }
+        #expect(messages.count == 4)
+        for message in messages {
+            #expect(message.unicodeScalars.count < 300, "\(message.prefix(100))")
+            #expect(!message.unicodeScalars.contains("\u{1B}"), "control characters are shown escaped")
+            #expect(message.contains("\\u{1b}[2J"))
+        }
+        #expect(Excerpt.of("abc") == "abc")
+        #expect(Excerpt.of("line\nnext\u{202E}x") == "line\\nnext\\u{202e}x")
+        #expect(Excerpt.of(String(repeating: "é", count: 50), limit: 10) == String(repeating: "é", count: 10) + "…(40 more code points)")
+    }
+
     @Test("An operation that lists itself in its context is malformed")
     func selfContext() throws {
         let dot = Dot(replica: a, counter: 1)

@@ -19,6 +19,28 @@ struct ConvergenceTests {
         }
     }
 
+    @Test("Property: a delete-conflict flag names only edits made without seeing any deletion the annotation still holds")
+    func deleteConflictsAreConcurrent() async {
+        await propertyCheck(count: 40, input: Gen.uint64(in: 0...UInt64.max)) { seed in
+            var simulation = NetworkSimulator(seed: seed, replicaCount: 3)
+            simulation.run(steps: 300)
+            simulation.repair()
+            let operations = simulation.known[0]
+            for state in simulation.replicas[0].annotations.values {
+                guard case .deleteConflict(let edits)? = state.view?.deletion else { continue }
+                let deletions = state.lifecycle.entries.compactMap { entry -> Dot? in
+                    if case .deleted = entry.value { return entry.dot }
+                    return nil
+                }
+                for edit in edits {
+                    let context = operations[edit]?.context ?? CausalContext()
+                    let sawDeletion = deletions.filter { context.contains($0) }
+                    #expect(sawDeletion.isEmpty, "seed \(seed): edit \(edit) had seen deletion \(sawDeletion) yet counts as concurrent")
+                }
+            }
+        }
+    }
+
     @Test("A network that only reorders converges too")
     func reorderOnlyConverges() async {
         await propertyCheck(count: 30, input: Gen.uint64(in: 0...UInt64.max)) { seed in

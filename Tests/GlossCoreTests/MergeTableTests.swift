@@ -118,6 +118,25 @@ struct MergeTableTests {
         #expect(cluster.view("b", id)?.deletion == .live)
     }
 
+    @Test("B edits after seeing A's deletion: refused (restore first), so nothing comes back flagged; after a restore the edit lands")
+    func editAfterSeeingDeletion() throws {
+        var cluster = Cluster("a", "b")
+        let (id, create) = try cluster.create(at: "a")
+        let delete = try cluster.perform("a", .delete, on: id, by: "ana")
+        try cluster.deliver([create, delete], to: "b")
+        #expect { try cluster.perform("b", .set(.note("x")), on: id, by: "ben") } throws: { ($0 as? CoreError)?.code == .annotationDeleted }
+        #expect { try cluster.perform("b", .addTag("t"), on: id, by: "ben") } throws: { ($0 as? CoreError)?.code == .annotationDeleted }
+        #expect(cluster.view("b", id)?.deletion == .deleted)
+        let restore = try cluster.perform("b", .restore, on: id, by: "ben")
+        let edit = try cluster.perform("b", .set(.note("x")), on: id, by: "ben")
+        try cluster.deliver([edit, restore], to: "a")
+        for replica in ["a", "b"] {
+            #expect(cluster.view(replica, id)?.deletion == .live)
+            #expect(cluster.view(replica, id)?.note.value == "x")
+        }
+        #expect(cluster["a"].digest == cluster["b"].digest)
+    }
+
     @Test("Delete after seeing every edit: deleted, and the tombstone replicates")
     func deleteAfterSeeingEverything() throws {
         var cluster = Cluster("a", "b", "c")

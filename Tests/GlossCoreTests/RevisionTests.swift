@@ -71,4 +71,31 @@ struct RevisionTests {
         state.apply(try operation(state, .delete, counter: 4, author: "ana", declared: state.revision))
         #expect(state.deletion == .deleted)
     }
+
+    @Test("An edit declaring a revision that shows the deletion is refused; one declaring an older revision is concurrent, flagged")
+    func editAfterSeenDeletion() throws {
+        var state = try created()
+        let beforeDeletion = state.revision
+        state.apply(try operation(state, .delete, counter: 2, author: "ana", declared: beforeDeletion))
+        #expect(state.deletion == .deleted)
+        let shownDeleted = state.revision
+        for payload: AnnotationOperation.Payload in [.set(.note("x")), .resolve(.label("ORG")), .addTag("t"), .removeTag("t")] {
+            #expect { try operation(state, payload, counter: 3, author: "ben", declared: shownDeleted) } throws: {
+                ($0 as? CoreError)?.code == .annotationDeleted
+            }
+            #expect { try operation(state, payload, counter: 3, author: "ben", declared: nil) } throws: {
+                ($0 as? CoreError)?.code == .annotationDeleted
+            }
+        }
+        let unseen = try operation(state, .set(.note("written before seeing the deletion")), counter: 3, author: "ben", declared: beforeDeletion)
+        state.apply(unseen)
+        #expect(state.deletion == .deleteConflict(edits: [unseen.dot]), "an edit that had not seen the deletion is concurrent with it")
+        #expect { try operation(state, .set(.note("y")), counter: 4, author: "ben", declared: state.revision) } throws: {
+            ($0 as? CoreError)?.code == .annotationDeleted
+        }
+        state.apply(try operation(state, .restore, counter: 4, author: "ben", declared: state.revision))
+        #expect(state.deletion == .live)
+        state.apply(try operation(state, .set(.note("after restoring")), counter: 5, author: "ben", declared: state.revision))
+        #expect(state.view?.note.value == "after restoring" && state.deletion == .live)
+    }
 }

@@ -106,14 +106,65 @@ struct SpanTests {
         #expect(flag.length == 2, "a flag is two regional-indicator code points")
     }
 
-    @Test("The bundled samples are the shared corpus, when that corpus is beside the checkout")
-    func bundledSamplesMatchCorpus() throws {
-        let corpus = Fixtures.samplesFolder + "/../../shared/corpus"
-        for name in ["japan-us-2plus2.txt", "unicode-sampler.txt"] where FileManager.default.fileExists(atPath: corpus + "/" + name) {
-            let shared = try String(contentsOfFile: corpus + "/" + name, encoding: .utf8)
-            let bundled = try String(contentsOfFile: Fixtures.samplesFolder + "/" + name, encoding: .utf8)
-            #expect(DocumentText.sameScalars(shared, bundled), "\(name) differs from the shared corpus")
+    /// The SHA-256 of each bundled sample's bytes: the copies the demo and the tests use.
+    static let sampleDigests = [
+        "japan-us-2plus2.txt": "8733e2daeaf1f2d6173c264ba3fd2e8e1b3bbbd31b555e130a2ecbf0064bd0b3",
+        "unicode-sampler.txt": "925e5434cb8142c3ff05b7d50d70c3d339f211aba2390beac2315f37bde4c66c",
+    ]
+
+    @Test("The bundled samples are the expected bytes")
+    func bundledSamplesAreIntact() throws {
+        for (name, digest) in Self.sampleDigests {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: Fixtures.samplesFolder + "/" + name))
+            #expect(DocumentText(try #require(String(validating: bytes, as: UTF8.self))).sha256 == digest, "\(name) changed")
         }
+    }
+
+    static var sharedCorpus: String { Fixtures.samplesFolder + "/../../shared/corpus" }
+
+    @Test(
+        "The bundled samples are the shared corpus (run only where the corpus is beside the checkout)",
+        .enabled(if: FileManager.default.fileExists(atPath: Self.sharedCorpus + "/japan-us-2plus2.txt"), "the shared corpus is not beside this checkout")
+    )
+    func bundledSamplesMatchCorpus() throws {
+        for name in Self.sampleDigests.keys {
+            let shared = try Data(contentsOf: URL(fileURLWithPath: Self.sharedCorpus + "/" + name))
+            let bundled = try Data(contentsOf: URL(fileURLWithPath: Fixtures.samplesFolder + "/" + name))
+            #expect(shared == bundled, "\(name) differs from the shared corpus")
+        }
+    }
+
+    @Test("A quote never matches part of a user-perceived character", arguments: [
+        ("cafe\u{301} and cafe", "cafe", 10, 1),
+        ("cafe\u{301} only", "cafe", nil, 0),
+        ("a 👩\u{200D}👩\u{200D}👧 family", "👩", nil, 0),
+        ("a 👩\u{200D}👩\u{200D}👧 and 👩 alone", "👩", 12, 1),
+        ("flags 🇯🇵🇺🇸 here", "🇵🇺", nil, 0),
+        ("flags 🇯🇵🇺🇸 here", "🇺🇸", 8, 1),
+        ("line\r\nnext", "\r", nil, 0),
+        ("e\u{301}e\u{301}", "e\u{301}", 0, 2),
+    ] as [(String, String, Int?, Int)])
+    func quotesMatchWholeCharacters(text: String, quote: String, start: Int?, wholeMatches: Int) throws {
+        let document = DocumentText(text)
+        if let start {
+            let span = try document.span(quoting: quote, occurrence: wholeMatches > 1 ? 1 : nil)
+            #expect(span.start == start)
+        } else {
+            #expect { try document.span(quoting: quote) } throws: { ($0 as? CoreError)?.code == .splitsCharacter }
+        }
+        if wholeMatches > 1 {
+            #expect { try document.span(quoting: quote, occurrence: wholeMatches + 1) } throws: { ($0 as? CoreError)?.code == .occurrenceOutOfRange }
+        }
+    }
+
+    @Test("Offsets inside a user-perceived character are reported, ends outside are not")
+    func characterSplits() {
+        let document = DocumentText("cafe\u{301} 🇯🇵!")
+        #expect(document.characterSplits(start: 0, end: 4) == [4], "the e without its accent")
+        #expect(document.characterSplits(start: 0, end: 5).isEmpty)
+        #expect(document.characterSplits(start: 7, end: 8) == [7], "half a flag")
+        #expect(document.characterSplits(start: 6, end: 9).isEmpty)
+        #expect(document.characterBoundaries(among: [0, 4, 5, 9, 99]) == [0, 5, 9])
     }
 
     @Test("SHA-256 of the text")

@@ -1,3 +1,4 @@
+import Foundation
 import GlossProtocol
 import PropertyBased
 import Testing
@@ -68,7 +69,7 @@ struct LineTests {
     @Test("Property: printing then parsing gives the same line")
     func roundTrip() async {
         let tagCharacters = Array("abcXYZ019._-")
-        let valueScalars: [Unicode.Scalar] = ["a", "Z", "0", " ", "\t", "\"", "\\", "=", "\n", "\r", "\u{0}", "\u{7F}", "é", "e", "\u{301}", "東", "🇯", "\u{2028}", "*"]
+        let valueScalars: [Unicode.Scalar] = ["a", "Z", "0", " ", "\t", "\"", "\\", "=", "\n", "\r", "\u{1}", "\u{7F}", "\u{85}", "\u{202E}", "é", "e", "\u{301}", "東", "🇯", "\u{2028}", "*"]
         await propertyCheck(count: 500, input: Gen.uint64(in: 0...UInt64.max)) { seed in
             var random = Xorshift(seed: seed)
             let tag = random.next() % 5 == 0 ? "*" : String((0..<(1 + Int(random.next() % 8))).map { _ in tagCharacters[Int(random.next() % UInt64(tagCharacters.count))] })
@@ -95,6 +96,58 @@ struct LineTests {
                 guard let line = try? LineParser.parse(candidate) else { continue }
                 #expect((try? LineParser.parse(LinePrinter.print(line))) == line)
             }
+        }
+    }
+}
+
+/// Hostile lines: values that cannot be stored, junk that must cost little, errors that must not echo.
+@Suite("Protocol lines under attack")
+struct HostileLineTests {
+    @Test("\\u{0} (NUL) is refused in any value with invalid-character; other escapes are fine")
+    func nulRefused() throws {
+        for text in [#"a1 ADD doc=d note="a\u{0}b""#, #"a1 LIST label="\u{0}""#, #"a1 ADD doc=d start=0 end=1 key="k\u{00}""#, #"a1 X "\u{0}""#] {
+            #expect { try LineParser.parse(text) } throws: { ($0 as? ProtocolError)?.code == .invalidCharacter }
+        }
+        #expect(try LineParser.parse(#"a1 X v="\u{1}\u{7f}""#)["v"] == "\u{1}\u{7F}")
+    }
+
+    @Test("A junk line is refused after reading its first few dozen bytes, however long it is")
+    func junkIsCheap() throws {
+        // A 2,000,000-byte line of which only the first page (and the last, for the CR check) is readable:
+        // reading anything in between would crash the test.
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let length = 2_000_000
+        let mapped = (length / pageSize + 1) * pageSize
+        let region = try #require(mmap(nil, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
+        defer { munmap(region, mapped) }
+        let lastPage = (length - 1) / pageSize * pageSize
+        #expect(mprotect(region + pageSize, lastPage - pageSize, PROT_NONE) == 0)
+        for head in ["\u{FF}\u{FE}junk", String(repeating: "x", count: 200), "a1 " + String(repeating: "Y", count: 200), "a1 PING\u{1}junk", "* \u{1B}[2J"] {
+            let bytes = region.assumingMemoryBound(to: UInt8.self)
+            bytes.initialize(repeating: 0, count: pageSize)
+            for (index, byte) in head.utf8.enumerated() { bytes[index] = byte }
+            #expect(throws: ProtocolError.self) { try LineParser.parse(UnsafeBufferPointer(start: bytes, count: length), maximumLength: 3_000_000) }
+        }
+    }
+
+    @Test("An error quotes at most a short, escaped excerpt of what it refuses")
+    func errorsDoNotEcho() throws {
+        let junk = String(repeating: "\u{1B}[2J", count: 500_000)
+        let lines = [
+            junk, "a1 " + junk, "a1 ADD " + junk, "a1 ADD doc=" + junk, "a1 LIST deleted=" + junk, "a1 LIST limit=" + junk,
+            "a1 ADD doc=d quote=" + junk + " bogus=1", "a1 GET id=" + junk, "a1 LIST status=" + junk,
+            "a1 ADD " + (0..<5_000).map { "k\($0)=v" }.joined(separator: " "),
+        ]
+        for text in lines {
+            var error: ProtocolError?
+            do {
+                _ = try Request(parsing: try LineParser.parse(Array(text.utf8), maximumLength: .max))
+            } catch let caught {
+                error = caught
+            }
+            let reply = LinePrinter.print(Reply.error("a1", try #require(error, "\(text.prefix(40)) is refused")))
+            #expect(reply.utf8.count < 1_200, "\(reply.prefix(200))")
+            #expect(!reply.unicodeScalars.contains("\u{1B}"))
         }
     }
 }
