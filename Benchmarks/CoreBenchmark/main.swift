@@ -102,7 +102,7 @@ func seedAnnotations(_ replica: inout Replica) throws -> ([AnnotationID], [Annot
     for _ in 0..<options.annotations {
         let id = AnnotationID.random(using: &random)
         wall += 1
-        let seed = AnnotationSeed(document: document.id, span: pools.spans[ids.count % 4096], label: "PERSON", tags: ["review"])
+        let seed = AnnotationSeed(project: document.project, document: document.id, span: pools.spans[ids.count % 4096], label: "PERSON", tags: ["review"])
         creates.append(try replica.perform(.create(seed), on: id, by: "seeder", wallClockMilliseconds: wall))
         ids.append(id)
     }

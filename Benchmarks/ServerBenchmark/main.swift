@@ -141,7 +141,7 @@ let project = try ProjectID(String((try await setup.send(.whoami).reply["roles"]
 _ = try? await setup.send(.putDocument(DocumentUpload(project: project, id: documentID, title: "Bench article", text: text)))
 var readable: [AnnotationID] = []
 for index in 0..<200 {
-    let reply = try await setup.send(.add(NewAnnotation(document: documentID, target: .offsets(start: index % 100, end: index % 100 + 9), label: "SEED"))).reply
+    let reply = try await setup.send(.add(NewAnnotation(document: DocumentReference(documentID, in: project), target: .offsets(start: index % 100, end: index % 100 + 9), label: "SEED"))).reply
     readable.append(try AnnotationID(reply["id"]!))
 }
 let targets = readable
@@ -180,7 +180,7 @@ await withTaskGroup(of: Void.self) { group in
                     sequence += 1
                     let write = options.mode == "writes" || (options.mode == "mixed" && sequence % 2 == 0)
                     let command: Command = write
-                        ? .add(NewAnnotation(document: documentID, target: .offsets(start: sequence % 100, end: sequence % 100 + 12), label: "BENCH"))
+                        ? .add(NewAnnotation(document: DocumentReference(documentID, in: project), target: .offsets(start: sequence % 100, end: sequence % 100 + 12), label: "BENCH"))
                         : .get(targets[sequence % targets.count])
                     do {
                         _ = try await connection.send(command, key: write ? "b-\(index)-\(lane)-\(sequence)" : nil)

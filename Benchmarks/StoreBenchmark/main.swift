@@ -82,7 +82,7 @@ func seed(_ store: GlossStore, count: Int) async throws -> [AnnotationID] {
     for index in 0..<count {
         let id = AnnotationID.random()
         let span = try document.text.span(start: index % 5_000, end: index % 5_000 + 40)
-        batch.append(try seeder.perform(.create(AnnotationSeed(document: document.id, span: span, label: "label-\(index % 8)", tags: ["review"])), on: id, by: "seeder", wallClockMilliseconds: 1_700_000_000_000 + UInt64(index)))
+        batch.append(try seeder.perform(.create(AnnotationSeed(project: document.project, document: document.id, span: span, label: "label-\(index % 8)", tags: ["review"])), on: id, by: "seeder", wallClockMilliseconds: 1_700_000_000_000 + UInt64(index)))
         ids.append(id)
         if batch.count == 5_000 {
             try await store.apply(batch)
@@ -143,7 +143,7 @@ if options.bulkOperations > 0 {
         if ids.count < 10_000 {
             let id = AnnotationID.random()
             let span = try text.span(start: index % 5_000, end: index % 5_000 + 40)
-            operations.append(try author.perform(.create(AnnotationSeed(document: document, span: span, label: "PERSON")), on: id, by: "remote", wallClockMilliseconds: wall))
+            operations.append(try author.perform(.create(AnnotationSeed(project: try ProjectID("bench"), document: document, span: span, label: "PERSON")), on: id, by: "remote", wallClockMilliseconds: wall))
             ids.append(id)
         } else {
             let id = ids[Int(random.next() % UInt64(ids.count))]

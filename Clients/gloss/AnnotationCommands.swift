@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import GlossCore
 import GlossClient
 import GlossProtocol
@@ -10,10 +11,15 @@ struct AnnotationArgument: ParsableArguments {
     func value() throws -> AnnotationID { try parsed { () throws(CoreError) in try AnnotationID(id) } }
 }
 
-/// Prints a write's reply: the annotation id, and whether the write was a replay.
+/// Prints a write's reply: the annotation id, and whether the write was a replay;
+/// a server's warning goes to standard error.
 func reportWrite(_ reply: Line, verb: String, options: GlobalOptions) {
+    if let warning = reply["warning"], !options.json {
+        FileHandle.standardError.write(Data("gloss: warning: \(Output.safe(warning))\n".utf8))
+    }
     if options.json {
         var object: [String: Any] = ["id": reply["id"] ?? "", "replayed": reply["replayed"] == "yes"]
+        if let warning = reply["warning"] { object["warning"] = warning }
         if let start = reply["start"].flatMap({ Int($0) }), let end = reply["end"].flatMap({ Int($0) }) {
             object["start"] = start
             object["end"] = end
@@ -38,6 +44,7 @@ struct Add: AsyncParsableCommand {
             """
     )
     @ArgumentParser.Argument(help: "The document id.") var document: String
+    @Option(help: "The document's project (needed only when several of your projects hold a document with this id).") var project: String?
     @OptionGroup var span: SpanOptions
     @Option(help: "A label, such as PERSON.") var label = ""
     @Option(help: "A free-text note.") var note = ""
@@ -47,7 +54,7 @@ struct Add: AsyncParsableCommand {
     func run() async throws {
         try await reporting(json: options.json) {
             guard let target = try span.target() else { throw CLIError(.usage, "say where: --quote TEXT [--occurrence N] or --span START:END") }
-            let new = NewAnnotation(document: try parsed { () throws(CoreError) in try DocumentID(document) }, target: target, label: label, note: note, tags: tag)
+            let new = NewAnnotation(document: try documentReference(document, project: project), target: target, label: label, note: note, tags: tag)
             try await Session.with(options) { session in
                 let reply = try await session.write(.add(new), options: options).reply
                 if let id = reply["id"].flatMap({ try? AnnotationID($0) }) { session.recordWrite(reply, on: id) }
@@ -80,6 +87,14 @@ struct List: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// A document named on the command line, with its project when one is given.
+func documentReference(_ document: String, project: String?) throws -> DocumentReference {
+    DocumentReference(
+        try parsed { () throws(CoreError) in try DocumentID(document) },
+        in: try project.map { text throws in try parsed { () throws(CoreError) in try ProjectID(text) } }
+    )
 }
 
 /// A listing query from the command line's filters.

@@ -36,6 +36,7 @@ struct CLIError: Error, CustomStringConvertible {
         case "not-found": self.init(.notFound, error.message)
         case "auth-failed": self.init(.permission, error.message + " (log in again: gloss login …)")
         case "auth-required", "forbidden", "auth-throttled": self.init(.permission, error.message)
+        case "annotation-deleted": self.init(.refused, error.message + " (gloss restore ID)")
         case "unavailable", "shutting-down", "too-many-requests", "too-many-connections": self.init(.temporary, error.message)
         case ClientError.certificateMismatch: self.init(.certificate, error.message)
         case ClientError.connectionFailed, ClientError.tlsFailed, ClientError.connectionClosed, "idle-timeout", "auth-timeout":

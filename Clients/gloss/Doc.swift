@@ -75,18 +75,19 @@ struct Doc: AsyncParsableCommand {
             abstract: "Print a document with its annotations marked: highlighted on a terminal, [bracketed]{N:LABEL} otherwise."
         )
         @ArgumentParser.Argument(help: "The document id.") var id: String
+        @Option(help: "The document's project (needed only when several of your projects hold a document with this id).") var project: String?
         @Flag(help: "Bracket spans even on a terminal.") var plain = false
         @OptionGroup var options: GlobalOptions
 
         func run() async throws {
             try await reporting(json: options.json) {
-                let documentID = try parsed { () throws(CoreError) in try DocumentID(id) }
+                let reference = try documentReference(id, project: project)
                 try await Session.with(options) { session in
-                    guard let line = try await session.send(.getDocument(documentID)).lines(DocumentRecord.word).first else {
-                        throw CLIError(.notFound, "no document '\(documentID)'")
+                    guard let line = try await session.send(.getDocument(reference)).lines(DocumentRecord.word).first else {
+                        throw CLIError(.notFound, "no document '\(reference)'")
                     }
                     let document = try DocumentRecord(line: line)
-                    let annotations = try await allAnnotations(session, AnnotationQuery(documents: [documentID]))
+                    let annotations = try await allAnnotations(session, AnnotationQuery(project: document.project, documents: [document.id]))
                     session.shown(annotations)
                     if options.json {
                         Output.json([

@@ -36,7 +36,7 @@ enum Output {
     /// An annotation as a JSON object.
     static func object(_ record: AnnotationRecord, conflicts: [ConflictRecord] = []) -> [String: Any] {
         var object: [String: Any] = [
-            "id": record.id.description, "document": record.document.rawValue, "start": record.start, "end": record.end,
+            "id": record.id.description, "project": record.project.rawValue, "document": record.document.rawValue, "start": record.start, "end": record.end,
             "quote": record.quote, "prefix": record.prefix, "suffix": record.suffix, "label": record.label, "note": record.note,
             "tags": record.tags, "status": record.status.rawValue, "comment": record.comment, "creator": record.creator,
             "created": time(record.created), "updated": time(record.updated), "updatedHLC": String(record.updated),

@@ -11,7 +11,7 @@ struct Watch: AsyncParsableCommand {
         discussion: "Example: gloss watch --doc japan-us --json | jq ."
     )
     @Option(help: "Follow this document.") var doc: String?
-    @Option(help: "Follow this project (default: your only project).") var project: String?
+    @Option(help: "Follow this project (default: your only project); with --doc, the document's project.") var project: String?
     @Option(help: "Stop after this many events (for scripts).") var count: Int?
     @OptionGroup var options: GlobalOptions
 
@@ -20,7 +20,7 @@ struct Watch: AsyncParsableCommand {
             try await Session.with(options) { session in
                 let scope: SubscriptionScope
                 if let doc {
-                    scope = .document(try parsed { () throws(CoreError) in try DocumentID(doc) })
+                    scope = .document(try documentReference(doc, project: project))
                 } else {
                     scope = .project(try project.map { text throws in try parsed { () throws(CoreError) in try ProjectID(text) } } ?? session.defaultProject())
                 }

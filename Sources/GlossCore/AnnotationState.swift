@@ -12,8 +12,13 @@ public struct AnnotationState: Hashable, Sendable {
         public let timestamp: HLCTimestamp
         /// Who created it.
         public let author: String
+        /// The project of the document it annotates.
+        public let project: ProjectID
         /// The document it annotates.
         public let document: DocumentID
+
+        /// The document it annotates, with its project.
+        public var documentKey: DocumentKey { DocumentKey(project: project, document: document) }
     }
 
     /// The annotation's id.
@@ -65,7 +70,7 @@ public struct AnnotationState: Hashable, Sendable {
         switch operation.payload {
         case .create(let seed):
             if origin == nil || dot < origin!.dot {
-                origin = Origin(dot: dot, timestamp: time, author: author, document: seed.document)
+                origin = Origin(dot: dot, timestamp: time, author: author, project: seed.project, document: seed.document)
             }
             span.apply(dot: dot, timestamp: time, author: author, value: seed.span, seen: seen)
             label.apply(dot: dot, timestamp: time, author: author, value: seed.label, seen: seen)
@@ -167,7 +172,7 @@ public struct AnnotationState: Hashable, Sendable {
         if Self.isEdit(payload), let deletion = heldDeletion(seenIn: seen) {
             throw CoreError(
                 .annotationDeleted,
-                "annotation \(id) was deleted by \(Excerpt.of(deletion.author)); restore it first (RESTORE), then edit it"
+                "annotation \(id) was deleted by \(Excerpt.of(deletion.author)); restore it first, then edit it"
             )
         }
         let operation = AnnotationOperation(dot: dot, timestamp: timestamp, author: author, annotation: id, context: seen, payload: payload)

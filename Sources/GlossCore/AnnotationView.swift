@@ -29,6 +29,8 @@ public struct FieldView<Value: Hashable & Sendable>: Hashable, Sendable {
 public struct AnnotationView: Hashable, Sendable {
     /// The annotation's id.
     public let id: AnnotationID
+    /// The project of the document annotated.
+    public let project: ProjectID
     /// The document annotated.
     public let document: DocumentID
     /// Who created it.
@@ -68,7 +70,7 @@ extension AnnotationState {
             let review = FieldView(review)
         else { return nil }
         return AnnotationView(
-            id: id, document: origin.document, creator: origin.author, createdAt: origin.timestamp, updatedAt: updatedAt,
+            id: id, project: origin.project, document: origin.document, creator: origin.author, createdAt: origin.timestamp, updatedAt: updatedAt,
             span: span, label: label, note: note, review: review, tags: presentTags, deletion: deletion
         )
     }

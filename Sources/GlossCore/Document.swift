@@ -15,6 +15,9 @@ public struct Document: Sendable {
     /// The text and its code point index.
     public let text: DocumentText
 
+    /// The document's id with its project.
+    public var key: DocumentKey { DocumentKey(project: project, document: id) }
+
     /// Creates a document, checking the title length and the text size.
     ///
     /// - Throws: ``CoreError/Code/valueTooLong`` when the title or the text is too long,

@@ -43,6 +43,8 @@ public enum FieldValue: Hashable, Sendable, CustomStringConvertible {
 
 /// The initial content of an annotation, carried by its create operation.
 public struct AnnotationSeed: Hashable, Sendable {
+    /// The project of the document annotated (document ids are unique within a project).
+    public let project: ProjectID
     /// The document annotated.
     public let document: DocumentID
     /// The span annotated.
@@ -54,8 +56,12 @@ public struct AnnotationSeed: Hashable, Sendable {
     /// Tags, without repeats.
     public let tags: [String]
 
+    /// The document annotated, with its project.
+    public var documentKey: DocumentKey { DocumentKey(project: project, document: document) }
+
     /// Creates a seed; repeated tags are dropped and the rest sorted by their UTF-8 bytes.
-    public init(document: DocumentID, span: Span, label: String = "", note: String = "", tags: [String] = []) {
+    public init(project: ProjectID, document: DocumentID, span: Span, label: String = "", note: String = "", tags: [String] = []) {
+        self.project = project
         self.document = document
         self.span = span
         self.label = label

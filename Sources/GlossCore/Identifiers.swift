@@ -105,3 +105,23 @@ extension Unicode.Scalar {
         (UInt32(UInt8(ascii: "A"))...UInt32(UInt8(ascii: "Z"))).contains(value) ? Unicode.Scalar(UInt8(value + 32)) : self
     }
 }
+
+/// A document's full identity: document ids are unique within their project,
+/// so two projects may each hold a document `article` and never see each other's.
+public struct DocumentKey: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// The project holding the document.
+    public let project: ProjectID
+    /// The document's id within the project.
+    public let document: DocumentID
+
+    /// Names the document `document` of `project`.
+    public init(project: ProjectID, document: DocumentID) {
+        self.project = project
+        self.document = document
+    }
+
+    public static func < (lhs: DocumentKey, rhs: DocumentKey) -> Bool { (lhs.project, lhs.document) < (rhs.project, rhs.document) }
+
+    /// `project/document`.
+    public var description: String { "\(project)/\(document)" }
+}

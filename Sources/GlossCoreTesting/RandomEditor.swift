@@ -68,7 +68,7 @@ public struct RandomEditor: Sendable {
     private func randomSeed(using random: inout SeededRandom) -> AnnotationSeed {
         let tags = (0..<Int.random(in: 0...2, using: &random)).map { _ in tagNames.randomElement(using: &random)! }
         return AnnotationSeed(
-            document: document.id, span: randomSpan(using: &random), label: labels.randomElement(using: &random)!,
+            project: document.project, document: document.id, span: randomSpan(using: &random), label: labels.randomElement(using: &random)!,
             note: "", tags: tags
         )
     }

@@ -11,6 +11,8 @@ public struct AnnotationRecord: Hashable, Sendable {
 
     /// The annotation's id.
     public var id: AnnotationID
+    /// The project of the document annotated (`project=`).
+    public var project: ProjectID
     /// The document annotated (`doc=`).
     public var document: DocumentID
     /// Where the span starts, in code points.
@@ -50,6 +52,7 @@ public struct AnnotationRecord: Hashable, Sendable {
     public init(_ view: AnnotationView, revision: [Dot]) {
         self.revision = revision
         id = view.id
+        project = view.project
         document = view.document
         start = view.span.value.start
         end = view.span.value.end
@@ -75,7 +78,7 @@ public struct AnnotationRecord: Hashable, Sendable {
     /// The record's arguments, as carried by annotation and event lines.
     public var arguments: [Argument] {
         var arguments: [Argument] = [
-            .named(key: "id", value: id.description), .named(key: "doc", value: document.rawValue),
+            .named(key: "id", value: id.description), .named(key: "project", value: project.rawValue), .named(key: "doc", value: document.rawValue),
             .named(key: "start", value: String(start)), .named(key: "end", value: String(end)),
             .named(key: "quote", value: quote), .named(key: "prefix", value: prefix), .named(key: "suffix", value: suffix),
             .named(key: "label", value: label), .named(key: "note", value: note),
@@ -102,11 +105,12 @@ public struct AnnotationRecord: Hashable, Sendable {
             guard let value = UInt64(try text(key)) else { throw ProtocolError(.malformed, "\(key)= is not a number") }
             return value
         }
-        let (idText, documentText) = (try text("id"), try text("doc"))
-        guard let id = try? AnnotationID(idText), let document = try? DocumentID(documentText) else {
-            throw ProtocolError(.malformed, "\(line.word) line with a malformed id= or doc=")
+        let (idText, projectText, documentText) = (try text("id"), try text("project"), try text("doc"))
+        guard let id = try? AnnotationID(idText), let project = try? ProjectID(projectText), let document = try? DocumentID(documentText) else {
+            throw ProtocolError(.malformed, "\(line.word) line with a malformed id=, project= or doc=")
         }
         self.id = id
+        self.project = project
         self.document = document
         start = Int(try number("start"))
         end = Int(try number("end"))

@@ -37,11 +37,11 @@ public enum Command: Hashable, Sendable {
     case quit
     /// `DOC-PUT project=… [id=…] title=… text=…`.
     case putDocument(DocumentUpload)
-    /// `DOC-GET id=…`.
-    case getDocument(DocumentID)
+    /// `DOC-GET id=… [project=…]`.
+    case getDocument(DocumentReference)
     /// `DOC-LIST project=…`.
     case listDocuments(ProjectID)
-    /// `ADD doc=… (start=… end=… | quote=… [occurrence=…]) [label=…] [note=…] [tag=…]…`.
+    /// `ADD doc=… [project=…] (start=… end=… | quote=… [occurrence=…]) [label=…] [note=…] [tag=…]…`.
     case add(NewAnnotation)
     /// `GET id=…`.
     case get(AnnotationID)
@@ -63,7 +63,7 @@ public enum Command: Hashable, Sendable {
     case restore(AnnotationID)
     /// `REVIEW id=… status=(open|accepted|rejected) [comment=…]`.
     case review(AnnotationID, Review)
-    /// `SUBSCRIBE (doc=… | project=…)`.
+    /// `SUBSCRIBE (doc=… [project=…] | project=…)`.
     case subscribe(SubscriptionScope)
     /// `UNSUBSCRIBE sub=…`.
     case unsubscribe(Int)
@@ -124,6 +124,27 @@ public struct DocumentUpload: Hashable, Sendable {
     }
 }
 
+/// A document as a client names it: its id and, when the client says, its project.
+///
+/// Document ids are unique within a project. Without a project, the server
+/// looks for the id among the projects the user may see, and asks for
+/// `project=` when more than one holds it.
+public struct DocumentReference: Hashable, Sendable, CustomStringConvertible {
+    /// The document's id.
+    public var id: DocumentID
+    /// Its project, when the client names it.
+    public var project: ProjectID?
+
+    /// Names a document.
+    public init(_ id: DocumentID, in project: ProjectID? = nil) {
+        self.id = id
+        self.project = project
+    }
+
+    /// `project/id`, or the id alone.
+    public var description: String { project.map { "\($0)/\(id)" } ?? id.rawValue }
+}
+
 /// Where a span goes: code-point offsets, or a quote found in the text.
 public enum SpanTarget: Hashable, Sendable {
     /// Half-open `[start, end)` in Unicode code points.
@@ -157,7 +178,7 @@ public enum Edit: Hashable, Sendable {
 /// An annotation to create.
 public struct NewAnnotation: Hashable, Sendable {
     /// The document annotated.
-    public var document: DocumentID
+    public var document: DocumentReference
     /// Where it points.
     public var target: SpanTarget
     /// Its label (empty for none).
@@ -168,7 +189,7 @@ public struct NewAnnotation: Hashable, Sendable {
     public var tags: [String]
 
     /// Creates one.
-    public init(document: DocumentID, target: SpanTarget, label: String = "", note: String = "", tags: [String] = []) {
+    public init(document: DocumentReference, target: SpanTarget, label: String = "", note: String = "", tags: [String] = []) {
         self.document = document
         self.target = target
         self.label = label
@@ -224,7 +245,7 @@ public struct AnnotationQuery: Hashable, Sendable {
 /// What a subscription follows.
 public enum SubscriptionScope: Hashable, Sendable {
     /// One document's annotations.
-    case document(DocumentID)
+    case document(DocumentReference)
     /// Every annotation in a project.
     case project(ProjectID)
 }

@@ -49,10 +49,11 @@ extension Request {
                     title: try reader.required("title"), text: try reader.required("text")
                 )
             )
-        case .getDocument: return .getDocument(try reader.requiredIdentifier("id", DocumentID.init))
+        case .getDocument:
+            return .getDocument(DocumentReference(try reader.requiredIdentifier("id", DocumentID.init), in: try reader.identifier("project", ProjectID.init)))
         case .listDocuments: return .listDocuments(try reader.requiredIdentifier("project", ProjectID.init))
         case .add:
-            let document = try reader.requiredIdentifier("doc", DocumentID.init)
+            let document = DocumentReference(try reader.requiredIdentifier("doc", DocumentID.init), in: try reader.identifier("project", ProjectID.init))
             guard let target = try spanTarget(&reader) else {
                 throw ProtocolError(.badArgument, "ADD needs start= and end= (code points) or quote= [occurrence=]")
             }
@@ -92,9 +93,9 @@ extension Request {
             let document = try reader.identifier("doc", DocumentID.init)
             let project = try reader.identifier("project", ProjectID.init)
             switch (document, project) {
-            case (let document?, nil): return .subscribe(.document(document))
+            case (let document?, _): return .subscribe(.document(DocumentReference(document, in: project)))
             case (nil, let project?): return .subscribe(.project(project))
-            default: throw ProtocolError(.badArgument, "SUBSCRIBE needs exactly one of doc= or project=")
+            case (nil, nil): throw ProtocolError(.badArgument, "SUBSCRIBE needs doc= (with project= when several of your projects hold it) or project=")
             }
         case .unsubscribe:
             guard let id = try reader.integer("sub", in: 1...Int.max) else { throw ProtocolError(.badArgument, "UNSUBSCRIBE needs sub=") }

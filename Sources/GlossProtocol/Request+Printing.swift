@@ -17,10 +17,10 @@ extension Request {
         case .putDocument(let upload):
             return [named("project", upload.project.rawValue)] + (upload.id.map { [named("id", $0.rawValue)] } ?? [])
                 + [named("title", upload.title), named("text", upload.text)]
-        case .getDocument(let id): return [named("id", id.rawValue)]
+        case .getDocument(let reference): return [named("id", reference.id.rawValue)] + project(of: reference)
         case .listDocuments(let project): return [named("project", project.rawValue)]
         case .add(let new):
-            var arguments = [named("doc", new.document.rawValue)] + target(new.target)
+            var arguments = [named("doc", new.document.id.rawValue)] + project(of: new.document) + target(new.target)
             if !new.label.isEmpty { arguments.append(named("label", new.label)) }
             if !new.note.isEmpty { arguments.append(named("note", new.note)) }
             return arguments + new.tags.map { named("tag", $0) }
@@ -30,13 +30,17 @@ extension Request {
         case .resolve(let id, let edit): return [named("id", id.description)] + arguments(of: edit)
         case .tag(let id, let tags), .untag(let id, let tags): return [named("id", id.description)] + tags.map { named("tag", $0) }
         case .review(let id, let review): return [named("id", id.description)] + arguments(of: .review(review))
-        case .subscribe(.document(let document)): return [named("doc", document.rawValue)]
+        case .subscribe(.document(let document)): return [named("doc", document.id.rawValue)] + project(of: document)
         case .subscribe(.project(let project)): return [named("project", project.rawValue)]
         case .unsubscribe(let id): return [named("sub", String(id))]
         }
     }
 
     private static func named(_ key: String, _ value: String) -> Argument { .named(key: key, value: value) }
+
+    private static func project(of reference: DocumentReference) -> [Argument] {
+        reference.project.map { [named("project", $0.rawValue)] } ?? []
+    }
 
     private static func target(_ target: SpanTarget) -> [Argument] {
         switch target {

@@ -11,8 +11,11 @@ extension Dispatcher {
         var project = query.project
         if let project { try authorize(verb, in: project) }
         for document in query.documents {
-            guard let owner = try await self.project(of: document) else { throw ProtocolError(.notFound, "no document '\(document)'") }
-            try authorize(verb, in: owner, hiding: "document '\(document)'")
+            let key = try await resolve(DocumentReference(document, in: query.project), for: verb)
+            guard project == nil || project == key.project else {
+                throw ProtocolError(.badArgument, "the documents named are in different projects; list one project at a time (project=)")
+            }
+            project = key.project
         }
         if project == nil, query.documents.isEmpty {
             let visible = principal.roles.keys.sorted()

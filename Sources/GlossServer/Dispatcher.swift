@@ -24,8 +24,8 @@ struct Dispatcher: Sendable {
         let tag = request.tag
         switch request.command {
         case .putDocument(let upload): return try await putDocument(upload, tag: tag)
-        case .getDocument(let id):
-            let document = try await readableDocument(id)
+        case .getDocument(let reference):
+            let document = try await readableDocument(reference)
             return [DocumentRecord(document, includingText: true).line, Reply.ok(tag)]
         case .listDocuments(let project):
             try authorize(.listDocuments, in: project)
@@ -47,12 +47,18 @@ struct Dispatcher: Sendable {
         case .conflicts(let query): return try await list(query, conflictsOnly: true, tag: tag)
         case .set(let id, let edits):
             var payloads: [AnnotationOperation.Payload] = []
+            var warnings: [Argument] = []
             let document = try await authorizedDocument(ofAnnotation: id, for: .set)
-            for edit in edits { payloads.append(.set(try await value(of: edit, on: document))) }
-            return try await write(payloads, on: id, request: request)
+            for edit in edits {
+                let (value, warning) = try await value(of: edit, on: document)
+                payloads.append(.set(value))
+                if let warning { warnings.append(warning) }
+            }
+            return try await write(payloads, on: id, request: request, extra: warnings)
         case .resolve(let id, let edit):
             let document = try await authorizedDocument(ofAnnotation: id, for: edit.field == .review ? .review : .resolve)
-            return try await write([.resolve(try await value(of: edit, on: document))], on: id, request: request)
+            let (value, warning) = try await value(of: edit, on: document)
+            return try await write([.resolve(value)], on: id, request: request, extra: warning.map { [$0] } ?? [])
         case .tag(let id, let tags):
             _ = try await authorizedDocument(ofAnnotation: id, for: .tag)
             return try await write(tags.map { .addTag($0) }, on: id, request: request)
@@ -90,32 +96,67 @@ struct Dispatcher: Sendable {
         }
     }
 
-    /// The project of a document, from the directory or the store.
-    func project(of document: DocumentID) async throws(ProtocolError) -> ProjectID? {
-        if let known = context.directory.project(of: document) { return known }
-        guard let project = try await call({ () async throws(StoreError) in try await store.project(ofDocument: document) }) else { return nil }
-        context.directory.remember(document, in: project)
-        return project
+    /// The document a client names, among the projects the user may see, checked for `verb`.
+    ///
+    /// With a project, the document must be there; without one, it is looked for in
+    /// the user's projects only, so another project's ids are never revealed.
+    ///
+    /// - Throws: ``ProtocolError/Code/notFound`` when no visible project holds it,
+    ///   ``ProtocolError/Code/badArgument`` when several do (say `project=`),
+    ///   ``ProtocolError/Code/forbidden`` when the role there is too low.
+    func resolve(_ reference: DocumentReference, for verb: Verb) async throws(ProtocolError) -> DocumentKey {
+        let missing = ProtocolError(.notFound, "no document '\(reference)' that you can see")
+        if let project = reference.project {
+            try authorize(verb, in: project, hiding: "document '\(reference)'")
+            let key = DocumentKey(project: project, document: reference.id)
+            guard try await exists(key) else { throw missing }
+            return key
+        }
+        let visible = principal.roles.keys.sorted()
+        let holding: [ProjectID]
+        if visible.count == 1 {
+            holding = try await exists(DocumentKey(project: visible[0], document: reference.id)) ? visible : []
+        } else {
+            holding = try await call { () async throws(StoreError) in try await store.projects(holding: reference.id, among: visible) }
+        }
+        guard let project = holding.first else { throw missing }
+        guard holding.count == 1 else {
+            throw ProtocolError(
+                .badArgument,
+                "document '\(reference.id)' is in several of your projects (\(holding.map(\.rawValue).joined(separator: ", "))); say which with project="
+            )
+        }
+        try authorize(verb, in: project, hiding: "document '\(reference)'")
+        let key = DocumentKey(project: project, document: reference.id)
+        context.directory.remember(key)
+        return key
+    }
+
+    /// Whether a document is stored, from the directory or the store.
+    private func exists(_ key: DocumentKey) async throws(ProtocolError) -> Bool {
+        if context.directory.knows(key) { return true }
+        let found = try await call { () async throws(StoreError) in try await store.projects(holding: key.document, among: [key.project]) }
+        if !found.isEmpty { context.directory.remember(key) }
+        return !found.isEmpty
     }
 
     /// The document of an annotation the user may use `verb` on.
-    func authorizedDocument(ofAnnotation id: AnnotationID, for verb: Verb) async throws(ProtocolError) -> DocumentID {
+    func authorizedDocument(ofAnnotation id: AnnotationID, for verb: Verb) async throws(ProtocolError) -> DocumentKey {
         var document = context.directory.document(of: id)
         if document == nil {
             document = try await call { () async throws(StoreError) in try await store.document(ofAnnotation: id) }
             if let document { context.directory.remember(id, on: document) }
         }
-        guard let document, let project = try await project(of: document) else { throw notFound(id) }
-        try authorize(verb, in: project, hiding: "annotation \(id)")
+        guard let document else { throw notFound(id) }
+        try authorize(verb, in: document.project, hiding: "annotation \(id)")
         return document
     }
 
     /// A document the user may read, with its text.
-    private func readableDocument(_ id: DocumentID) async throws(ProtocolError) -> Document {
-        guard let project = try await project(of: id) else { throw ProtocolError(.notFound, "no document '\(id)'") }
-        try authorize(.getDocument, in: project, hiding: "document '\(id)'")
-        guard let document = try await call({ () async throws(StoreError) in try await context.documents.document(id, store: store) }) else {
-            throw ProtocolError(.notFound, "no document '\(id)'")
+    private func readableDocument(_ reference: DocumentReference) async throws(ProtocolError) -> Document {
+        let key = try await resolve(reference, for: .getDocument)
+        guard let document = try await call({ () async throws(StoreError) in try await context.documents.document(key, store: store) }) else {
+            throw ProtocolError(.notFound, "no document '\(reference)' that you can see")
         }
         return document
     }

@@ -5,7 +5,7 @@ import Synchronization
 /// Recently used document texts, indexed by code point, for checking spans
 /// and finding quotes without rereading the text for every annotation.
 final class DocumentCache: Sendable {
-    private let entries = Mutex<(documents: [DocumentID: Document], order: [DocumentID])>(([:], []))
+    private let entries = Mutex<(documents: [DocumentKey: Document], order: [DocumentKey])>(([:], []))
     private let limit: Int
 
     init(limit: Int = 64) {
@@ -13,7 +13,7 @@ final class DocumentCache: Sendable {
     }
 
     /// The document, from the cache or the store; `nil` if not stored.
-    func document(_ id: DocumentID, store: GlossStore) async throws(StoreError) -> Document? {
+    func document(_ id: DocumentKey, store: GlossStore) async throws(StoreError) -> Document? {
         if let cached = entries.withLock({ $0.documents[id] }) { return cached }
         guard let document = try await store.document(id) else { return nil }
         entries.withLock { entries in

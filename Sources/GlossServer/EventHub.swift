@@ -5,10 +5,12 @@ import Synchronization
 
 /// Routes committed changes to the subscriptions that follow their document
 /// or project, in commit order, numbering each subscription's events from 1.
+/// Each annotation names its document and project itself, so changes from
+/// anywhere (this process, another process, a peer) are routed alike.
 final class EventHub: Sendable {
     private struct Subscriber {
         let number: Int
-        let scope: SubscriptionScope
+        let scope: Scope
         let outbox: Outbox
         let onOverflow: @Sendable () -> Void
         var sequence: UInt64 = 0
@@ -16,16 +18,22 @@ final class EventHub: Sendable {
 
     private struct Registry {
         var subscribers: [Int: Subscriber] = [:]
-        var byDocument: [DocumentID: Set<Int>] = [:]
+        var byDocument: [DocumentKey: Set<Int>] = [:]
         var byProject: [ProjectID: Set<Int>] = [:]
         var nextKey = 1
+    }
+
+    /// What a subscription follows, resolved to a document's full identity.
+    enum Scope: Sendable {
+        case document(DocumentKey)
+        case project(ProjectID)
     }
 
     private let registry = Mutex(Registry())
 
     /// Adds a subscription numbered `number` on its connection; returns its key in the hub.
     /// `onOverflow` runs (once) when its connection stops reading and the subscription is dropped.
-    func add(number: Int, scope: SubscriptionScope, outbox: Outbox, onOverflow: @escaping @Sendable () -> Void) -> Int {
+    func add(number: Int, scope: Scope, outbox: Outbox, onOverflow: @escaping @Sendable () -> Void) -> Int {
         registry.withLock { registry in
             let key = registry.nextKey
             registry.nextKey += 1
@@ -56,14 +64,14 @@ final class EventHub: Sendable {
     }
 
     /// Sends an event for every operation of a commit to the subscriptions that follow it.
-    func publish(_ group: CommittedGroup, projectOf: (DocumentID) -> ProjectID?) {
+    func publish(_ group: CommittedGroup) {
         var overflowed: [@Sendable () -> Void] = []
         registry.withLock { registry in
             guard !registry.subscribers.isEmpty else { return }
             for operation in group.operations {
                 guard let state = group.states[operation.annotation], let view = state.view else { continue }
-                var keys = registry.byDocument[view.document] ?? []
-                if let project = projectOf(view.document) { keys.formUnion(registry.byProject[project] ?? []) }
+                var keys = registry.byDocument[DocumentKey(project: view.project, document: view.document)] ?? []
+                keys.formUnion(registry.byProject[view.project] ?? [])
                 guard !keys.isEmpty else { continue }
                 let record = AnnotationRecord(view, revision: state.revision)
                 for key in keys.sorted() {

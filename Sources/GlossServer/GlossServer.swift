@@ -53,8 +53,7 @@ public final class GlossServer: Service, Sendable {
     public func run() async throws {
         let (context, limiter, configuration) = (context, limiter, configuration)
         let hub = context.hub
-        let directory = context.directory
-        await context.store.observeCommits { group in hub.publish(group) { directory.project(of: $0) } }
+        await context.store.observeCommits { group in hub.publish(group) }
         let sslContext: NIOSSLContext
         do {
             sslContext = try NIOSSLContext(configuration: configuration.tls)

@@ -190,13 +190,14 @@ final class Session: Sendable {
 
     private func subscribe(_ scope: SubscriptionScope, principal: Principal, tag: String) async -> Line {
         let dispatcher = Dispatcher(context: context, principal: principal)
+        let resolved: EventHub.Scope
         do throws(ProtocolError) {
             switch scope {
             case .document(let document):
-                guard let project = try await dispatcher.project(of: document) else { throw ProtocolError(.notFound, "no document '\(document)'") }
-                try dispatcher.authorize(.subscribe, in: project, hiding: "document '\(document)'")
+                resolved = .document(try await dispatcher.resolve(document, for: .subscribe))
             case .project(let project):
                 try dispatcher.authorize(.subscribe, in: project)
+                resolved = .project(project)
             }
         } catch {
             return Reply.error(tag, error)
@@ -209,7 +210,7 @@ final class Session: Sendable {
         guard let number else {
             return Reply.error(tag, ProtocolError(.tooManySubscriptions, "\(context.limits.maximumSubscriptions) subscriptions on one connection is the limit"))
         }
-        let key = context.hub.add(number: number, scope: scope, outbox: outbox) { [weak self] in self?.dropped(number) }
+        let key = context.hub.add(number: number, scope: resolved, outbox: outbox) { [weak self] in self?.dropped(number) }
         state.withLock { $0.subscriptions[number] = key }
         return Reply.ok(tag, [.named(key: "sub", value: String(number))])
     }

@@ -4,7 +4,8 @@ public import GlossCore
 public struct AnnotationFilter: Sendable, Hashable {
     /// Only annotations of documents in this project.
     public var project: ProjectID?
-    /// Only annotations of these documents.
+    /// Only annotations of these documents of ``project`` (document ids are unique only within a
+    /// project, so give the project with them).
     public var documents: [DocumentID]
     /// Only annotations with this label.
     public var label: String?

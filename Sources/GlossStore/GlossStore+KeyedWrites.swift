@@ -46,17 +46,24 @@ extension GlossStore {
         ).first.map(Int.init) ?? 0
     }
 
-    /// The project of a stored document, without loading its text.
-    public func project(ofDocument id: DocumentID) async throws(StoreError) -> ProjectID? {
-        try await rows("SELECT project_id FROM documents WHERE id = \(id.rawValue)", as: String.self, doing: "reading a document's project")
-            .first.flatMap { try? ProjectID($0) }
+    /// Which of `projects` hold a document with id `id`, without loading any text.
+    /// Callers pass only the projects the user may see, so the answer reveals nothing else.
+    public func projects(holding id: DocumentID, among projects: [ProjectID]) async throws(StoreError) -> [ProjectID] {
+        guard !projects.isEmpty else { return [] }
+        return try await rows(
+            "SELECT project_id FROM documents WHERE id = \(id.rawValue) AND project_id = ANY(\(projects.map(\.rawValue))) ORDER BY project_id",
+            as: String.self, doing: "finding a document"
+        ).compactMap { try? ProjectID($0) }
     }
 
-    /// The document of a stored annotation, if it has been created.
-    public func document(ofAnnotation id: AnnotationID) async throws(StoreError) -> DocumentID? {
+    /// The document (with its project) of a stored annotation, if it has been created.
+    public func document(ofAnnotation id: AnnotationID) async throws(StoreError) -> DocumentKey? {
         try await rows(
-            "SELECT document_id FROM annotations WHERE id = \(id.uuid) AND document_id IS NOT NULL", as: String.self,
-            doing: "reading an annotation's document"
-        ).first.flatMap { try? DocumentID($0) }
+            "SELECT project_id, document_id FROM annotations WHERE id = \(id.uuid) AND document_id IS NOT NULL AND project_id IS NOT NULL",
+            as: (String, String).self, doing: "reading an annotation's document"
+        ).first.flatMap { row in
+            guard let project = try? ProjectID(row.0), let document = try? DocumentID(row.1) else { return nil }
+            return DocumentKey(project: project, document: document)
+        }
     }
 }

@@ -156,9 +156,10 @@ public final class GlossStore: Sendable {
 
     // MARK: Documents
 
-    /// Stores a document. Storing the same text again under the same id is a no-op.
+    /// Stores a document. Storing the same text again under the same id in the same project is a no-op.
+    /// Document ids are unique within their project: another project's documents never clash.
     ///
-    /// - Throws: ``StoreError/Code/documentExists`` when the id holds a different text.
+    /// - Throws: ``StoreError/Code/documentExists`` when the id holds a different text in this project.
     public func putDocument(_ document: Document) async throws(StoreError) {
         let text = document.text
         try await execute(
@@ -171,29 +172,33 @@ public final class GlossStore: Sendable {
             """
             INSERT INTO documents (id, project_id, title, body, sha256, code_points)
             VALUES (\(document.id.rawValue), \(document.project.rawValue), \(document.title), \(text.text), \(text.sha256), \(text.count))
-            ON CONFLICT (id) DO NOTHING
+            ON CONFLICT (project_id, id) DO NOTHING
             """,
             doing: "storing the document"
         )
         let stored = try await rows(
-            "SELECT sha256, project_id FROM documents WHERE id = \(document.id.rawValue)", as: (String, String).self, doing: "reading the document"
+            "SELECT sha256 FROM documents WHERE project_id = \(document.project.rawValue) AND id = \(document.id.rawValue)", as: String.self,
+            doing: "reading the document"
         )
-        guard let (sha, project) = stored.first, sha == text.sha256, project == document.project.rawValue else {
-            throw StoreError(.documentExists, "document '\(document.id)' already exists with a different text or project; a corrected text is a new document with a new id")
+        guard let sha = stored.first, sha == text.sha256 else {
+            throw StoreError(
+                .documentExists,
+                "document '\(document.id)' already exists in project '\(document.project)' with a different text; a corrected text is a new document with a new id"
+            )
         }
     }
 
-    /// The document with `id`, if stored.
-    public func document(_ id: DocumentID) async throws(StoreError) -> Document? {
+    /// The document `key`, if stored.
+    public func document(_ key: DocumentKey) async throws(StoreError) -> Document? {
         let found = try await rows(
-            "SELECT project_id, title, body FROM documents WHERE id = \(id.rawValue)", as: (String, String, String).self,
-            doing: "reading a document"
+            "SELECT title, body FROM documents WHERE project_id = \(key.project.rawValue) AND id = \(key.document.rawValue)",
+            as: (String, String).self, doing: "reading a document"
         )
-        guard let (project, title, body) = found.first else { return nil }
+        guard let (title, body) = found.first else { return nil }
         do {
-            return try Document(id: id, project: ProjectID(project), title: title, text: body, maximumBytes: .max)
+            return try Document(id: key.document, project: key.project, title: title, text: body, maximumBytes: .max)
         } catch {
-            throw StoreError(.internalError, "stored document '\(id)' is not valid: \(error)")
+            throw StoreError(.internalError, "stored document '\(key)' is not valid: \(error)")
         }
     }
 
@@ -219,11 +224,12 @@ public final class GlossStore: Sendable {
     }
 
     /// Every created annotation of a document, by span start; deleted ones only when asked.
-    public func annotations(of document: DocumentID, includeDeleted: Bool = false) async throws(StoreError) -> [AnnotationState] {
+    public func annotations(of document: DocumentKey, includeDeleted: Bool = false) async throws(StoreError) -> [AnnotationState] {
         try await states(
             """
             SELECT state FROM annotations
-            WHERE document_id = \(document.rawValue) AND created AND (\(includeDeleted) OR NOT deleted)
+            WHERE project_id = \(document.project.rawValue) AND document_id = \(document.document.rawValue) AND created
+              AND (\(includeDeleted) OR NOT deleted)
             ORDER BY span_start, id
             """,
             doing: "reading a document's annotations"

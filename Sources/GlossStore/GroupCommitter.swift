@@ -197,24 +197,32 @@ actor GroupCommitter {
             if let key = request.key, let earlier = recorded[key.lookupName] {
                 group.outcomes.append(
                     earlier.fingerprint == key.fingerprint
-                        ? .success(.replayed(earlier.annotation))
+                        ? .success(.replayed(earlier.annotation, reply: earlier.reply))
                         : .failure(StoreError(.keyReused, "key \(Excerpt.quoted(key.key)) was already used for a different request; use a new key for a new request"))
                 )
             } else {
                 prepare(request, into: &group)
                 // A retry of a request in this same group (same key) is answered as its replay.
-                if let key = request.key, case .success(.written(let operations))? = group.outcomes.last, let first = operations.first {
-                    recorded[key.lookupName] = RecordedKey(fingerprint: key.fingerprint, annotation: first.annotation)
+                if let key = request.key, case .success(.written)? = group.outcomes.last, let written = group.keys.last {
+                    recorded[key.lookupName] = RecordedKey(fingerprint: key.fingerprint, annotation: written.annotation, reply: written.reply)
                 }
             }
         }
         return group
     }
 
-    /// An idempotency key found stored: the request it was used for, and the annotation that request wrote.
+    /// An idempotency key found stored: the request it was used for, the annotation that request wrote, and its answer.
     struct RecordedKey: Sendable {
         let fingerprint: [UInt8]
         let annotation: AnnotationID
+        let reply: String
+    }
+
+    /// An idempotency key to record with its write.
+    struct RecordedWrite: Sendable {
+        let key: RequestKey
+        let annotation: AnnotationID
+        let reply: String
     }
 
     /// The stored keys among `keys`, by ``RequestKey/lookupName``: one query for the whole group.
@@ -225,13 +233,13 @@ actor GroupCommitter {
             var found: [String: RecordedKey] = [:]
             let rows = try await client.query(
                 """
-                SELECT k.user_name, k.key, k.request_sha, k.annotation_id FROM request_keys k
+                SELECT k.user_name, k.key, k.request_sha, k.annotation_id, k.reply FROM request_keys k
                 JOIN unnest(\(keys.map(\.user)), \(keys.map(\.key))) AS u(user_name, key) ON k.user_name = u.user_name AND k.key = u.key
                 """,
                 logger: logger
             )
-            for try await (user, key, sha, annotation) in rows.decode((String, String, ByteBuffer, UUID).self) {
-                found[user + "\u{0}" + key] = RecordedKey(fingerprint: Array(buffer: sha), annotation: AnnotationID(annotation))
+            for try await (user, key, sha, annotation, reply) in rows.decode((String, String, ByteBuffer, UUID, String).self) {
+                found[user + "\u{0}" + key] = RecordedKey(fingerprint: Array(buffer: sha), annotation: AnnotationID(annotation), reply: reply)
             }
             return found
         }
@@ -246,8 +254,8 @@ actor GroupCommitter {
         var operations: [AnnotationOperation] = []
         var states: [AnnotationID: VersionedState] = [:]
         var outcomes: [Result<KeyedWrite, StoreError>] = []
-        /// Idempotency keys to record, with the annotation each wrote.
-        var keys: [(RequestKey, AnnotationID)] = []
+        /// Idempotency keys to record, with the annotation each wrote and its answer.
+        var keys: [RecordedWrite] = []
     }
 
     private func prepare(_ request: WriteRequest, into group: inout PreparedGroup) {
@@ -275,7 +283,7 @@ actor GroupCommitter {
             (group.counter, group.vector) = (counter, vector)
             group.states[annotation] = entry
             group.operations.append(contentsOf: made)
-            if let key = request.key { group.keys.append((key, annotation)) }
+            if let key = request.key { group.keys.append(RecordedWrite(key: key, annotation: annotation, reply: key.reply(made))) }
             group.outcomes.append(.success(.written(made)))
         case .remote(let operations):
             do {
@@ -359,7 +367,7 @@ actor GroupCommitter {
     }
 
     private static func store(
-        _ operations: [AnnotationOperation], states byID: [AnnotationID: VersionedState], keys: [(RequestKey, AnnotationID)],
+        _ operations: [AnnotationOperation], states byID: [AnnotationID: VersionedState], keys: [RecordedWrite],
         run: @Sendable (PostgresQuery) async throws -> PostgresRowSequence
     ) async throws {
         let ids = byID.keys.sorted()
@@ -370,7 +378,7 @@ actor GroupCommitter {
                 \(operations.map(\.dot.replica.rawValue)), \(operations.map { Int64($0.dot.counter) }),
                 \(operations.map { Int64(bitPattern: $0.timestamp.rawValue) }), \(operations.map(\.annotation.uuid)),
                 \(operations.map(\.kind)), \(operations.map { ByteBuffer(bytes: $0.encoded()) }),
-                \(ids.map(\.uuid)), \(states.map(\.version)), \(rows.map(\.document)), \(rows.map(\.created)),
+                \(ids.map(\.uuid)), \(states.map(\.version)), \(rows.map(\.project)), \(rows.map(\.document)), \(rows.map(\.created)),
                 \(rows.map(\.creator)), \(rows.map(\.createdHLC)), \(rows.map(\.updatedHLC)), \(rows.map(\.lastAuthor)),
                 \(rows.map(\.label)), \(rows.map(\.note)), \(rows.map(\.status)), \(rows.map(\.spanStart)),
                 \(rows.map(\.spanEnd)), \(rows.map(\.quote)), \(rows.map(\.tags)), \(rows.map(\.deleted)),
@@ -380,11 +388,12 @@ actor GroupCommitter {
         if !keys.isEmpty {
             // The same statement, so the keys commit exactly when the writes do.
             let first = query.binds.count + 1
-            query.sql += ", gloss_record_keys($\(first), $\(first + 1), $\(first + 2), $\(first + 3))"
-            query.binds.append(keys.map(\.0.user))
-            query.binds.append(keys.map(\.0.key))
-            query.binds.append(keys.map { ByteBuffer(bytes: $0.0.fingerprint) })
-            query.binds.append(keys.map(\.1.uuid))
+            query.sql += ", gloss_record_keys($\(first), $\(first + 1), $\(first + 2), $\(first + 3), $\(first + 4))"
+            query.binds.append(keys.map(\.key.user))
+            query.binds.append(keys.map(\.key.key))
+            query.binds.append(keys.map { ByteBuffer(bytes: $0.key.fingerprint) })
+            query.binds.append(keys.map(\.annotation.uuid))
+            query.binds.append(keys.map(\.reply))
         }
         _ = try await run(query).collect()
     }

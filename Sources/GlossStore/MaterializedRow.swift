@@ -5,6 +5,7 @@ import GlossCore
 /// Absent values use the sentinels `gloss_apply_batch` turns into NULL:
 /// empty text, timestamp 0 and offset -1.
 struct MaterializedRow {
+    let project: String
     let document: String
     let created: Bool
     let creator: String
@@ -24,6 +25,7 @@ struct MaterializedRow {
 
     init(_ state: AnnotationState) {
         let view = state.view
+        project = state.origin?.project.rawValue ?? ""
         document = state.origin?.document.rawValue ?? ""
         created = view != nil
         creator = state.origin?.author ?? ""

@@ -49,7 +49,7 @@ struct MergeDemo {
     ) throws -> AnnotationID {
         let id = AnnotationID.random()
         let span = try article.text.span(quoting: quote, occurrence: occurrence)
-        try edit(site, .create(AnnotationSeed(document: article.id, span: span, label: label, tags: tags)), on: id, by: author)
+        try edit(site, .create(AnnotationSeed(project: article.project, document: article.id, span: span, label: label, tags: tags)), on: id, by: author)
         print("  \(author)@\(self[keyPath: site].id) annotates \(span) as \(label)")
         return id
     }
@@ -146,7 +146,7 @@ if let url = CommandLine.arguments.dropFirst(2).first {
         try await store.migrate(migrations: try Migration.load(from: Migration.defaultFolder()))
         try await store.putDocument(article)
         try await store.apply(history)
-        let stored = try await store.annotations(of: article.id, includeDeleted: true)
+        let stored = try await store.annotations(of: article.key, includeDeleted: true)
         print("\n== Stored in PostgreSQL: \(history.count) operations, \(stored.count) annotations")
         for state in stored {
             guard let view = state.view else { continue }

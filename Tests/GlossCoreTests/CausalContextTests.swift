@@ -87,7 +87,7 @@ struct CausalContextTests {
         var replica = Replica(id: a)
         let id = AnnotationID.random()
         let span = try DocumentText("Kishida met Biden").span(start: 0, end: 7)
-        try replica.perform(.create(AnnotationSeed(document: DocumentID("d"), span: span)), on: id, by: "ana", wallClockMilliseconds: 1)
+        try replica.perform(.create(AnnotationSeed(project: try ProjectID("p"), document: try DocumentID("d"), span: span)), on: id, by: "ana", wallClockMilliseconds: 1)
         let cases: [(AnnotationOperation.Payload, String, CoreError.Code)] = [
             (.set(.label(String(repeating: "L", count: Limits.maximumLabelLength + 1))), "ana", .valueTooLong),
             (.set(.note(String(repeating: "n", count: Limits.maximumNoteLength + 1))), "ana", .valueTooLong),
@@ -110,15 +110,15 @@ struct CausalContextTests {
         let span = try text.span(start: 0, end: 7)
         let nul = "a\u{0}b"
         let payloads: [AnnotationOperation.Payload] = [
-            .create(AnnotationSeed(document: try DocumentID("d"), span: span, label: nul)),
-            .create(AnnotationSeed(document: try DocumentID("d"), span: span, note: nul)),
-            .create(AnnotationSeed(document: try DocumentID("d"), span: span, tags: [nul])),
+            .create(AnnotationSeed(project: try ProjectID("p"), document: try DocumentID("d"), span: span, label: nul)),
+            .create(AnnotationSeed(project: try ProjectID("p"), document: try DocumentID("d"), span: span, note: nul)),
+            .create(AnnotationSeed(project: try ProjectID("p"), document: try DocumentID("d"), span: span, tags: [nul])),
             .set(.label(nul)), .set(.note(nul)), .set(.review(Review(status: .accepted, comment: nul))), .resolve(.note(nul)),
             .addTag(nul), .removeTag(nul),
             .set(.span(Span(start: 0, end: 3, quote: "a\u{0}b", prefix: "", suffix: ""))),
             .set(.span(Span(start: 1, end: 2, quote: "i", prefix: "\u{0}", suffix: ""))),
         ]
-        try replica.perform(.create(AnnotationSeed(document: DocumentID("d"), span: span)), on: id, by: "ana", wallClockMilliseconds: 1)
+        try replica.perform(.create(AnnotationSeed(project: try ProjectID("p"), document: try DocumentID("d"), span: span)), on: id, by: "ana", wallClockMilliseconds: 1)
         for payload in payloads {
             #expect { try replica.perform(payload, on: id, by: "ana", wallClockMilliseconds: 2) } throws: {
                 let code = ($0 as? CoreError)?.code

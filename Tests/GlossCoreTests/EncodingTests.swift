@@ -78,7 +78,7 @@ struct EncodingTests {
         bytes[0] = 99
         #expect { try AnnotationOperation(decoding: bytes) } throws: { ($0 as? CoreError)?.code == .decodeVersion }
         var state = try #require(simulation.replicas[0].annotations.values.first).encoded()
-        state[0] = 2
+        state[0] = 99
         #expect { try AnnotationState(decoding: state) } throws: { ($0 as? CoreError)?.code == .decodeVersion }
     }
 

@@ -44,7 +44,7 @@ struct Cluster {
     mutating func create(at replica: String, quote: String = "Kishida’s", label: String = "PERSON", tags: [String] = []) throws -> (AnnotationID, AnnotationOperation) {
         let id = AnnotationID.random()
         let span = try Fixtures.document.text.span(quoting: quote)
-        let seed = AnnotationSeed(document: Fixtures.document.id, span: span, label: label, tags: tags)
+        let seed = AnnotationSeed(project: Fixtures.document.project, document: Fixtures.document.id, span: span, label: label, tags: tags)
         return (id, try perform(replica, .create(seed), on: id))
     }
 

@@ -53,7 +53,7 @@ struct MergeTableTests {
         var b = Replica(id: try ReplicaID("site-b"))
         let id = AnnotationID.random()
         let span = try Fixtures.document.text.span(quoting: "Kishida’s")
-        let create = try a.perform(.create(AnnotationSeed(document: Fixtures.document.id, span: span)), on: id, by: "ana", wallClockMilliseconds: 10)
+        let create = try a.perform(.create(AnnotationSeed(project: Fixtures.document.project, document: Fixtures.document.id, span: span)), on: id, by: "ana", wallClockMilliseconds: 10)
         try b.receive(create, wallClockMilliseconds: 10)
         let fromA = try a.perform(.set(.note("from a")), on: id, by: "ana", wallClockMilliseconds: 1_000)
         let fromB = try b.perform(.set(.note("from b")), on: id, by: "ben", wallClockMilliseconds: 1_000)

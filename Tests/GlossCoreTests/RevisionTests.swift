@@ -20,7 +20,7 @@ struct RevisionTests {
     private func created() throws -> AnnotationState {
         var state = AnnotationState(id: AnnotationID(high: 1, low: 2))
         let span = try Fixtures.document.text.span(quoting: "Kishida’s")
-        state.apply(try operation(state, .create(AnnotationSeed(document: Fixtures.document.id, span: span, label: "PERSON")), counter: 1, author: "ana", declared: nil))
+        state.apply(try operation(state, .create(AnnotationSeed(project: Fixtures.document.project, document: Fixtures.document.id, span: span, label: "PERSON")), counter: 1, author: "ana", declared: nil))
         return state
     }
 

@@ -13,7 +13,7 @@ struct RequestTests {
         let add = try request(#"a1 add doc=japan-us quote="Kishida’s" occurrence=2 label=PERSON tag=x tag=y key=k-1"#)
         #expect(add.tag == "a1")
         #expect(add.key == "k-1")
-        #expect(add.command == .add(NewAnnotation(document: try DocumentID("japan-us"), target: .quote("Kishida’s", occurrence: 2), label: "PERSON", tags: ["x", "y"])))
+        #expect(add.command == .add(NewAnnotation(document: DocumentReference(try DocumentID("japan-us")), target: .quote("Kishida’s", occurrence: 2), label: "PERSON", tags: ["x", "y"])))
         let id = AnnotationID(high: 1, low: 2)
         #expect(try request("s SET id=\(id) start=3 end=9 note=\"n\"").command == .set(id, [.span(.offsets(start: 3, end: 9)), .note("n")]))
         #expect(try request("r RESOLVE id=\(id) status=rejected comment=no").command == .resolve(id, .review(Review(status: .rejected, comment: "no"))))
@@ -21,6 +21,10 @@ struct RequestTests {
             == .list(AnnotationQuery(documents: [try DocumentID("a"), try DocumentID("b")], status: .open, includeDeleted: true, limit: 5)))
         #expect(try request("h HELLO version=1,2").command == .hello(versions: [1, 2]))
         #expect(try request("w SUBSCRIBE project=news").command == .subscribe(.project(try ProjectID("news"))))
+        #expect(try request("w SUBSCRIBE doc=a project=news").command == .subscribe(.document(DocumentReference(try DocumentID("a"), in: try ProjectID("news")))))
+        #expect(try request("g DOC-GET id=a project=news").command == .getDocument(DocumentReference(try DocumentID("a"), in: try ProjectID("news"))))
+        #expect(try request("a ADD doc=a project=news start=0 end=1").command
+            == .add(NewAnnotation(document: DocumentReference(try DocumentID("a"), in: try ProjectID("news")), target: .offsets(start: 0, end: 1))))
     }
 
     @Test("Every line of the example exchange in docs/PROTOCOL.md parses: client lines as requests")
@@ -52,7 +56,8 @@ struct RequestTests {
         ("a1 REVIEW id=00000000-0000-0001-0000-000000000002 status=maybe", "bad-argument"),
         ("a1 LIST limit=100000", "bad-argument"),
         ("a1 LIST deleted=perhaps", "bad-argument"),
-        ("a1 SUBSCRIBE doc=a project=b", "bad-argument"),
+        ("a1 SUBSCRIBE", "bad-argument"),
+        ("a1 DOC-GET id=a project=bad/p", "bad-argument"),
         ("a1 PING key=k", "bad-argument"),
         ("a1 HELLO version=one", "bad-argument"),
         ("* PING", "malformed"),
@@ -87,7 +92,7 @@ struct RequestTests {
         let dot = Dot(replica: try ReplicaID("tokyo"), counter: 1)
         state.apply(AnnotationOperation(
             dot: dot, timestamp: HLCTimestamp(rawValue: 1 << 20), author: "ana", annotation: state.id, context: CausalContext(),
-            payload: .create(AnnotationSeed(document: try DocumentID("doc-1"), span: span, label: "PLACE", note: "a \"note\"\nsecond", tags: ["b", "a"]))
+            payload: .create(AnnotationSeed(project: try ProjectID("news"), document: try DocumentID("doc-1"), span: span, label: "PLACE", note: "a \"note\"\nsecond", tags: ["b", "a"]))
         ))
         let record = AnnotationRecord(try #require(state.view), revision: state.revision)
         #expect(record.start == 19 && record.end == 21 && record.quote == "東京")
@@ -127,14 +132,15 @@ enum RandomRequest {
         if random.next() % 2 == 0 { edits.append(.span(target)) }
         if random.next() % 2 == 0 { edits.append(.label(text())) }
         if edits.isEmpty || random.next() % 2 == 0 { edits.append(.note(text())) }
+        let reference = DocumentReference(document, in: random.next() % 2 == 0 ? project : nil)
         let commands: [Command] = [
             .hello(versions: [1, 2].prefix(1 + Int(random.next() % 2)).map { $0 }), .auth(token: nonEmpty()), .ping, .whoami, .quit,
             .putDocument(DocumentUpload(project: project, id: random.next() % 2 == 0 ? document : nil, title: text(), text: text())),
-            .getDocument(document), .listDocuments(project),
-            .add(NewAnnotation(document: document, target: target, label: text(), note: text(), tags: random.next() % 2 == 0 ? [] : ["x", "東"])),
+            .getDocument(reference), .listDocuments(project),
+            .add(NewAnnotation(document: reference, target: target, label: text(), note: text(), tags: random.next() % 2 == 0 ? [] : ["x", "東"])),
             .get(id), .list(query), .conflicts(query), .set(id, edits), .resolve(id, pick([.span(target), .label(text()), .note(text()), .review(review)])),
             .tag(id, ["t1"]), .untag(id, ["t1", "t2"]), .delete(id), .restore(id), .review(id, review),
-            .subscribe(random.next() % 2 == 0 ? .document(document) : .project(project)), .unsubscribe(1 + Int(random.next() % 9)),
+            .subscribe(random.next() % 2 == 0 ? .document(reference) : .project(project)), .unsubscribe(1 + Int(random.next() % 9)),
         ]
         let command = pick(commands)
         let key = command.verb.isWrite && random.next() % 2 == 0 ? pick(["k1", "retry key"]) : nil

@@ -1,4 +1,7 @@
 import Foundation
+import GlossClient
+import GlossCore
+import GlossProtocol
 import GlossTestSupport
 import Testing
 
@@ -120,6 +123,99 @@ struct CLITests {
             #expect(badToken.status == 77 && badToken.error.contains("auth-failed"))
             let unreachable = try cli.run(["login", "--server", "127.0.0.1:1", "--ca-file", server.caFile, "--token", "x"])
             #expect(unreachable.status == 69)
+        }
+    }
+
+    @Test("After rm and show, an edit is refused (restore first) instead of resurrecting the annotation flagged")
+    func editAfterSeenDeletion() async throws {
+        try await ServerProcess.with { server in
+            let cli = Self.cli()
+            _ = try cli.ok(["login", "--server", "127.0.0.1:\(server.port)", "--ca-file", server.caFile, "--token", server.tokens["ana"]!])
+            let id = try #require(try cli.json(["add", "article", "--quote", "Kishida’s", "--label", "PERSON"]).first?["id"] as? String)
+            _ = try cli.ok(["rm", id])
+            #expect(try cli.json(["show", id]).first?["deleted"] as? String == "deleted")
+            let edit = try cli.run(["edit", id, "--note", "x"])
+            #expect(edit.status == 65 && edit.error.contains("annotation-deleted") && edit.error.contains("gloss restore"), "\(edit.error)")
+            #expect(try cli.json(["ls"]).isEmpty, "nothing came back")
+            #expect(try cli.json(["conflicts"]).isEmpty, "and nothing is flagged delete-conflict")
+            _ = try cli.ok(["restore", id])
+            _ = try cli.ok(["edit", id, "--note", "x"])
+            let shown = try #require(try cli.json(["show", id]).first)
+            #expect(shown["deleted"] as? String == "live" && shown["note"] as? String == "x")
+        }
+    }
+
+    @Test("Other people's control characters never reach the terminal: escaped in every human output, exact in --json")
+    func terminalEscapes() async throws {
+        try await ServerProcess.with { server in
+            let cli = Self.cli()
+            for user in ["ana", "ben"] {
+                _ = try cli.ok(["login", "--profile", user, "--server", "127.0.0.1:\(server.port)", "--ca-file", server.caFile, "--token", server.tokens[user]!])
+            }
+            let label = "\u{1B}[2J\u{1B}[1;32mACCEPTED\u{1B}[0m"
+            let note = "bell\u{7}\u{9B}31m right\u{202E}txt.exe\u{2066}"
+            let hostile = "Title \u{1B}]0;owned\u{7} \u{202E}evil\nSecond line \u{1B}[31mred\u{1B}[0m."
+            let file = NSTemporaryDirectory() + "gloss-hostile-\(UUID().uuidString).txt"
+            try Data(hostile.utf8).write(to: URL(fileURLWithPath: file))
+            _ = try cli.ok(["doc", "add", file, "--id", "hostile", "--title", label, "--profile", "ana"])
+            let id = try #require(try cli.json(["add", "article", "--quote", "Kishida’s", "--label", label, "--note", note, "--profile", "ana"]).first?["id"] as? String)
+            _ = try cli.ok(["add", "hostile", "--quote", "evil", "--label", label, "--profile", "ana"])
+            _ = try cli.ok(["show", id, "--profile", "ben"])
+            _ = try cli.ok(["edit", id, "--label", label + "2", "--profile", "ben"])
+            _ = try cli.ok(["edit", id, "--label", label + "3", "--profile", "ana"])
+            let outputs = [
+                try cli.run(["ls", "--profile", "ben"]), try cli.run(["show", id, "--profile", "ben"]), try cli.run(["conflicts", "--profile", "ben"]),
+                try cli.run(["doc", "show", "hostile", "--profile", "ben"]), try cli.run(["doc", "show", "article", "--profile", "ben"]),
+                try cli.run(["doc", "ls", "--profile", "ben"]), try cli.run(["add", "article", "--quote", label, "--profile", "ben"]),
+            ]
+            for result in outputs {
+                let everything = result.output + result.error
+                let unsafe = everything.unicodeScalars.filter { Excerpt.isUnsafe($0) && $0 != "\n" && $0 != "\t" }
+                #expect(unsafe.isEmpty, "raw control characters reached the terminal: \(unsafe.map { String($0.value, radix: 16) })")
+            }
+            #expect(outputs[0].output.contains("\\u{1b}[2J\\u{1b}[1;32mACCEPTED"), "\(outputs[0].output)")
+            #expect(outputs[1].output.contains("\\u{202e}txt.exe"))
+            #expect(outputs[3].output.contains("Second line"), "a document's own line breaks stay")
+            #expect(outputs[6].error.contains("\\u{1b}"), "errors quoting input are escaped too: \(outputs[6].error)")
+            let exact = try #require(try cli.json(["show", id, "--profile", "ben"]).first)
+            #expect(exact["note"] as? String == note, "--json stays exact")
+            #expect(Set([exact["label"] as? String] + ((exact["conflicts"] as? [[String: Any]]) ?? []).map { $0["value"] as? String }) == [label + "2", label + "3"])
+        }
+    }
+
+    @Test("A file with a byte order mark is stored as its bytes, the same through the CLI and DOC-PUT, with the file's SHA-256")
+    func byteOrderMark() async throws {
+        try await ServerProcess.with { server in
+            let cli = Self.cli()
+            _ = try cli.ok(["login", "--server", "127.0.0.1:\(server.port)", "--ca-file", server.caFile, "--token", server.tokens["ana"]!])
+            let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("hello world".utf8)
+            let file = NSTemporaryDirectory() + "gloss-bom-\(UUID().uuidString).txt"
+            try Data(bytes).write(to: URL(fileURLWithPath: file))
+            let uploaded = try #require(try cli.json(["doc", "add", file, "--id", "bom"]).first)
+            #expect(uploaded["codePoints"] as? Int == 12)
+            #expect(uploaded["sha256"] as? String == DocumentText(String(decoding: bytes, as: UTF8.self)).sha256)
+            #expect(uploaded["sha256"] as? String == "30fd833cee9e20df3791bea8a1990acea6ef2b4765f4986663fea56297449933")
+            let ana = try await server.connect(as: "ana")
+            let put = try await ana.send(.putDocument(DocumentUpload(project: try ProjectID("news"), id: try DocumentID("bom"), title: "again", text: String(decoding: bytes, as: UTF8.self)))).reply
+            #expect(put["code-points"] == "12" && put["sha256"] == uploaded["sha256"] as? String, "DOC-PUT of the same text is the same document")
+            // Read the JSON text as is: Foundation's JSONSerialization drops a U+FEFF inside a string.
+            let shown = try cli.ok(["doc", "show", "bom", "--json"])
+            #expect(shown.contains("\"text\":\"\u{FEFF}hello world\""), "\(shown)")
+            let quoted = try #require(try cli.json(["add", "bom", "--quote", "hello"]).first)
+            #expect(quoted["start"] as? Int == 1, "offsets count the byte order mark as code point 0")
+            await ana.close()
+        }
+    }
+
+    @Test("Offsets that split a character are accepted with a warning on standard error; a quote that would split one is refused")
+    func splitCharacterWarning() async throws {
+        try await ServerProcess.with { server in
+            let cli = Self.cli()
+            _ = try cli.ok(["login", "--server", "127.0.0.1:\(server.port)", "--ca-file", server.caFile, "--token", server.tokens["ana"]!])
+            let refused = try cli.run(["add", "article", "--quote", "cafe"])
+            #expect(refused.status == 65 && refused.error.contains("splits-character"), "\(refused.error)")
+            let split = try cli.run(["add", "article", "--span", "101:105"])
+            #expect(split.status == 0 && split.error.contains("warning: splits-character"), "\(split.output) \(split.error)")
         }
     }
 

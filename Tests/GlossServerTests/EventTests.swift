@@ -15,10 +15,10 @@ struct EventTests {
     func burst() async throws {
         try await ServerProcess.with { server in
             let watcher = try await server.connect(as: "rita")
-            let subscribed = try await watcher.send(.subscribe(.document(try DocumentID("article")))).reply
+            let subscribed = try await watcher.send(.subscribe(.document(DocumentReference(try DocumentID("article"))))).reply
             #expect(subscribed["sub"] == "1")
             let secret = try await server.connect(as: "sam")
-            _ = try await secret.send(.add(NewAnnotation(document: try DocumentID("hidden"), target: .offsets(start: 0, end: 6))))
+            _ = try await secret.send(.add(NewAnnotation(document: DocumentReference(try DocumentID("hidden")), target: .offsets(start: 0, end: 6))))
 
             let perWriter = 100
             let writers = [try await server.connect(as: "ana"), try await server.connect(as: "ben")]
@@ -28,7 +28,7 @@ struct EventTests {
                         try await withThrowingTaskGroup(of: String.self) { requests in
                             for index in 0..<perWriter {
                                 requests.addTask {
-                                    let new = NewAnnotation(document: try DocumentID("article"), target: .offsets(start: index % 50, end: index % 50 + 5))
+                                    let new = NewAnnotation(document: DocumentReference(try DocumentID("article")), target: .offsets(start: index % 50, end: index % 50 + 5))
                                     return try await writer.send(.add(new)).reply["ops"]!
                                 }
                             }
@@ -59,8 +59,8 @@ struct EventTests {
     func access() async throws {
         try await ServerProcess.with { server in
             let ana = try await server.connect(as: "ana")
-            await #expect(throws: ClientError(code: "not-found", message: "no document 'hidden'")) {
-                _ = try await ana.send(.subscribe(.document(try DocumentID("hidden"))))
+            await #expect(throws: ClientError(code: "not-found", message: "no document 'hidden' that you can see")) {
+                _ = try await ana.send(.subscribe(.document(DocumentReference(try DocumentID("hidden")))))
             }
             await #expect(throws: ClientError.self) { _ = try await ana.send(.subscribe(.project(try ProjectID("secret")))) }
             await #expect(throws: ClientError.self) { _ = try await ana.send(.unsubscribe(7)) }
@@ -102,7 +102,7 @@ struct EventTests {
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         for index in 0..<100 {
                             group.addTask {
-                                let new = NewAnnotation(document: try DocumentID("article"), target: .offsets(start: index % 40, end: index % 40 + 3), note: note)
+                                let new = NewAnnotation(document: DocumentReference(try DocumentID("article")), target: .offsets(start: index % 40, end: index % 40 + 3), note: note)
                                 _ = try await writer.send(.add(new), key: "slow-\(round)-\(index)")
                             }
                         }

@@ -9,8 +9,9 @@ import Synchronization
 import Testing
 
 /// A real `glossd serve` process on a fresh test database, with development
-/// certificates, a project `news` holding `sampleDocument`, a project `secret`,
-/// and users with each role.
+/// certificates, a project `news` holding `sampleDocument`, a project `secret`
+/// holding `hidden`, an empty project `other`, and users with each role (`max`
+/// reads both `news` and `other`).
 final class ServerProcess: Sendable {
     let database: TestDatabase
     let folder: URL
@@ -19,9 +20,10 @@ final class ServerProcess: Sendable {
     private let process: Process
     private let output: LogBuffer
 
-    /// Users made for every server: name → (project, role).
+    /// Roles given on every server: (user, project, role); a user may have roles in several projects.
     static let users: [(String, String, Role)] = [
         ("ana", "news", .analyst), ("ben", "news", .analyst), ("rita", "news", .reader), ("rev", "news", .reviewer), ("sam", "secret", .admin),
+        ("olga", "other", .analyst), ("max", "news", .reader), ("max", "other", .reader),
     ]
 
     var caFile: String { folder.appendingPathComponent("ca.pem").path }
@@ -44,13 +46,16 @@ final class ServerProcess: Sendable {
         let tokens = try await database.withStore(replica: "server-test", migrate: false) { store in
             try await store.addProject(try ProjectID("news"), title: "News")
             try await store.addProject(try ProjectID("secret"), title: "Secret")
+            try await store.addProject(try ProjectID("other"), title: "Other")
             try await store.putDocument(sampleDocument)
             try await store.putDocument(try Document(id: DocumentID("hidden"), project: ProjectID("secret"), title: "Hidden", text: "secret text"))
             var tokens: [String: String] = [:]
             for (name, project, role) in users {
-                try await store.addUser(name)
+                if tokens[name] == nil {
+                    try await store.addUser(name)
+                    tokens[name] = try await store.issueToken(for: name)
+                }
                 try await store.grant(role, to: name, in: try ProjectID(project))
-                tokens[name] = try await store.issueToken(for: name)
             }
             return tokens
         }

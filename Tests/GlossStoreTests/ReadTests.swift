@@ -11,13 +11,20 @@ struct ReadTests {
             try await database.withStore { store in
                 try await store.putDocument(sampleDocument)
                 try await store.putDocument(sampleDocument)
-                let loaded = try #require(try await store.document(sampleDocument.id))
+                let loaded = try #require(try await store.document(sampleDocument.key))
                 #expect(DocumentText.sameScalars(loaded.text.text, sampleDocument.text.text))
                 #expect(loaded.text.sha256 == sampleDocument.text.sha256)
                 #expect(try await store.documents(in: ProjectID("news")).map(\.id) == [sampleDocument.id])
                 let other = try Document(id: sampleDocument.id, project: ProjectID("news"), title: "x", text: "another text")
                 await #expect { try await store.putDocument(other) } throws: { ($0 as? StoreError)?.code == .documentExists }
-                #expect(try await store.document(DocumentID("missing")) == nil)
+                #expect(try await store.document(DocumentKey(project: ProjectID("news"), document: DocumentID("missing"))) == nil)
+                // Document ids are unique within a project: another project's "article" is another document.
+                let elsewhere = try Document(id: sampleDocument.id, project: ProjectID("other"), title: "Elsewhere", text: "another text")
+                try await store.putDocument(elsewhere)
+                #expect(try await store.document(elsewhere.key)?.text.text == "another text")
+                #expect(try await store.document(sampleDocument.key)?.text.sha256 == sampleDocument.text.sha256)
+                #expect(try await store.projects(holding: sampleDocument.id, among: [ProjectID("news"), ProjectID("other")]).map(\.rawValue) == ["news", "other"])
+                #expect(try await store.projects(holding: sampleDocument.id, among: [ProjectID("secret")]).isEmpty)
             }
         }
     }
@@ -31,9 +38,9 @@ struct ReadTests {
                 let a = AnnotationID.random()
                 let b = AnnotationID.random()
                 let c = AnnotationID.random()
-                _ = try await store.perform(.create(AnnotationSeed(document: sampleDocument.id, span: span, label: "PERSON")), on: a, by: "ana")
-                _ = try await store.perform(.create(AnnotationSeed(document: sampleDocument.id, span: span, label: "PLACE")), on: b, by: "ben")
-                let created = try await store.perform(.create(AnnotationSeed(document: sampleDocument.id, span: span, label: "PERSON")), on: c, by: "ana")
+                _ = try await store.perform(.create(AnnotationSeed(project: sampleDocument.project, document: sampleDocument.id, span: span, label: "PERSON")), on: a, by: "ana")
+                _ = try await store.perform(.create(AnnotationSeed(project: sampleDocument.project, document: sampleDocument.id, span: span, label: "PLACE")), on: b, by: "ben")
+                let created = try await store.perform(.create(AnnotationSeed(project: sampleDocument.project, document: sampleDocument.id, span: span, label: "PERSON")), on: c, by: "ana")
                 _ = try await store.perform(.set(.review(Review(status: .accepted, comment: "fine"))), on: b, by: "rev")
                 _ = try await store.perform(.delete, on: c, by: "ana")
 
@@ -48,7 +55,7 @@ struct ReadTests {
                 #expect(try await ids(AnnotationFilter(author: "rev")) == [b])
                 #expect(try await ids(AnnotationFilter(status: .accepted)) == [b])
                 #expect(try await ids(AnnotationFilter(changedSince: created.timestamp, includeDeleted: true)) == [b, c])
-                #expect(try await store.annotations(of: sampleDocument.id).map(\.id).sorted() == [a, b].sorted())
+                #expect(try await store.annotations(of: sampleDocument.key).map(\.id).sorted() == [a, b].sorted())
                 let view = try #require(try await store.annotation(b)?.view)
                 #expect(view.review.value == Review(status: .accepted, comment: "fine"))
 

@@ -12,7 +12,7 @@ struct RequestKeyTests {
             try await database.withStore { store in
                 try await store.putDocument(sampleDocument)
                 let span = try sampleDocument.text.span(quoting: "Kishida’s")
-                let create = AnnotationOperation.Payload.create(AnnotationSeed(document: sampleDocument.id, span: span, label: "PERSON"))
+                let create = AnnotationOperation.Payload.create(AnnotationSeed(project: sampleDocument.project, document: sampleDocument.id, span: span, label: "PERSON"))
                 // Five requests, each sent ten times at once: copies land in the same commit group as
                 // their first, and in later groups.
                 let keys = (1...5).map { RequestKey(user: "ana", key: "retry-\($0)", request: "ADD doc=article quote=Kishida’s label=PERSON n=\($0)") }
@@ -31,13 +31,13 @@ struct RequestKeyTests {
                     case .written(let operations):
                         #expect(written[request] == nil, "request \(request) written twice")
                         written[request] = operations[0].annotation
-                    case .replayed(let id): replayed[request, default: []].insert(id)
+                    case .replayed(let id, _): replayed[request, default: []].insert(id)
                     }
                 }
                 #expect(written.count == 5)
                 for request in 0..<5 { #expect(replayed[request] == [written[request]!], "every retry names the one annotation written") }
                 let key = keys[0]
-                guard case .replayed(let later) = try await store.perform([create], on: AnnotationID.random(), by: "ana", key: key) else {
+                guard case .replayed(let later, _) = try await store.perform([create], on: AnnotationID.random(), by: "ana", key: key) else {
                     Issue.record("a later retry was written again")
                     return
                 }

@@ -180,7 +180,7 @@ struct WriteTests {
         for index in 0..<count {
             let id = AnnotationID.random()
             let span = try sampleDocument.text.span(start: index % 50, end: index % 50 + 5)
-            _ = try await store.perform(.create(AnnotationSeed(document: sampleDocument.id, span: span, label: "PERSON")), on: id, by: "seed")
+            _ = try await store.perform(.create(AnnotationSeed(project: sampleDocument.project, document: sampleDocument.id, span: span, label: "PERSON")), on: id, by: "seed")
             ids.append(id)
         }
         return ids

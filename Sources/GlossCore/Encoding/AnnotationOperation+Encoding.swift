@@ -1,8 +1,11 @@
 /// The canonical binary form of an operation, the same bytes on the wire, in
 /// PostgreSQL and in digests. The first byte is the format version.
+///
+/// Version 2 added the project of a create's document, written last (after the
+/// tags), so that version 1 bytes upgrade by appending it (Schema/0004 does).
 extension AnnotationOperation {
     /// The format version written by this build.
-    public static let encodingVersion: UInt8 = 1
+    public static let encodingVersion: UInt8 = 2
 
     private enum PayloadTag: UInt8 {
         case create = 1, set, resolve, addTag, removeTag, delete, restore
@@ -26,6 +29,7 @@ extension AnnotationOperation {
             writer.write(string: seed.note)
             writer.write(count: seed.tags.count)
             for tag in seed.tags { writer.write(string: tag) }
+            writer.write(string: seed.project.rawValue)
         case .set(let value):
             writer.write(byte: PayloadTag.set.rawValue)
             writer.write(value)
@@ -75,7 +79,8 @@ extension AnnotationOperation {
                 guard tags.last.map({ Tag($0) < Tag(tag) }) ?? true else { throw ByteReader.malformed("tags not sorted and unique") }
                 tags.append(tag)
             }
-            payload = .create(AnnotationSeed(document: document, span: span, label: label, note: note, tags: tags))
+            guard let project = try? ProjectID(try reader.readString()) else { throw ByteReader.malformed("invalid project id") }
+            payload = .create(AnnotationSeed(project: project, document: document, span: span, label: label, note: note, tags: tags))
         case .set: payload = .set(try reader.readFieldValue())
         case .resolve: payload = .resolve(try reader.readFieldValue())
         case .addTag: payload = .addTag(try reader.readString())

@@ -1,8 +1,11 @@
 /// The canonical binary form of an annotation's merged state, stored in
 /// PostgreSQL and hashed into digests. The first byte is the format version.
+///
+/// Version 2 added the origin's project, written last (after the update time)
+/// when there is an origin, so that version 1 bytes upgrade by appending it.
 extension AnnotationState {
     /// The format version written by this build.
-    public static let encodingVersion: UInt8 = 1
+    public static let encodingVersion: UInt8 = 2
 
     /// The canonical encoding: equal states give equal bytes.
     public func encoded() -> [UInt8] {
@@ -43,6 +46,7 @@ extension AnnotationState {
             }
         }
         writer.write(varint: updatedAt.rawValue)
+        if let origin { writer.write(string: origin.project.rawValue) }
     }
 
     /// Decodes the canonical encoding; any other bytes are refused.
@@ -53,7 +57,7 @@ extension AnnotationState {
             throw CoreError(.decodeVersion, "annotation state version \(version) is not supported (this build reads version \(Self.encodingVersion))")
         }
         let id = try reader.readAnnotationID()
-        var origin: Origin?
+        var origin: (dot: Dot, timestamp: HLCTimestamp, author: String, document: DocumentID)?
         switch try reader.readByte() {
         case 0: origin = nil
         case 1:
@@ -61,7 +65,7 @@ extension AnnotationState {
             let timestamp = HLCTimestamp(rawValue: try reader.readVarint())
             let author = try reader.readString()
             guard let document = try? DocumentID(try reader.readString()) else { throw ByteReader.malformed("invalid document id") }
-            origin = Origin(dot: dot, timestamp: timestamp, author: author, document: document)
+            origin = (dot, timestamp, author, document)
         default: throw ByteReader.malformed("bad origin marker")
         }
         let span = try reader.readRegister { reader throws(CoreError) in try reader.readSpan() }
@@ -84,9 +88,14 @@ extension AnnotationState {
             }
         }
         let updatedAt = HLCTimestamp(rawValue: try reader.readVarint())
+        var completeOrigin: Origin?
+        if let origin {
+            guard let project = try? ProjectID(try reader.readString()) else { throw ByteReader.malformed("invalid project id") }
+            completeOrigin = Origin(dot: origin.dot, timestamp: origin.timestamp, author: origin.author, project: project, document: origin.document)
+        }
         try reader.expectEnd()
         self.init(
-            id: id, origin: origin, span: span, label: label, note: note, review: review, tags: tags,
+            id: id, origin: completeOrigin, span: span, label: label, note: note, review: review, tags: tags,
             lifecycle: lifecycle, updatedAt: updatedAt
         )
     }

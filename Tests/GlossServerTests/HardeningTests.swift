@@ -1,0 +1,281 @@
+import Foundation
+import GlossClient
+import GlossCore
+import GlossProtocol
+import GlossTestSupport
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+import Testing
+
+/// Faults found by trying Gloss as users and attackers would, each with the input that found it.
+@Suite("Hardening", .timeLimit(.minutes(3)))
+struct HardeningTests {
+    @Test("A value PostgreSQL cannot store (NUL) is refused up front with invalid-character, in every field; another analyst's writes never fail for it")
+    func nulNeverFailsOthers() async throws {
+        try await ServerProcess.with { server in
+            let ana = try await server.connect(as: "ana")
+            let ben = try await server.connect(as: "ben")
+            let (poisoned, clean) = await withTaskGroup(of: (Bool, String?).self) { group in
+                for index in 0..<60 {
+                    group.addTask {
+                        let code = await BadInputTests.code(ana, #"n\#(index) ADD doc=article start=0 end=5 note="a\u{0}b""#, tag: "n\(index)")
+                        return (true, code)
+                    }
+                }
+                for index in 0..<120 {
+                    group.addTask {
+                        let code = await BadInputTests.code(ben, "b\(index) ADD doc=article start=1 end=6 note=fine", tag: "b\(index)")
+                        return (false, code)
+                    }
+                }
+                var poisoned: [String?] = []
+                var clean: [String?] = []
+                for await (isPoison, code) in group {
+                    if isPoison { poisoned.append(code) } else { clean.append(code) }
+                }
+                return (poisoned, clean)
+            }
+            #expect(poisoned.allSatisfy { $0 == "invalid-character" }, "\(Set(poisoned.map { $0 ?? "OK" }))")
+            #expect(clean.allSatisfy { $0 == nil }, "ben's writes: \(Set(clean.map { $0 ?? "OK" }))")
+            let nulLines = [
+                #"d1 DOC-PUT project=news id=nul title=T text="a\u{0}b""#, #"d2 DOC-PUT project=news id=nul title="a\u{0}" text=x"#,
+                #"l1 LIST label="\u{0}""#, #"l2 LIST author="x\u{0}""#, #"k1 ADD doc=article start=0 end=5 key="k\u{0}""#,
+                #"t1 ADD doc=article start=0 end=5 tag="t\u{0}""#, #"q1 ADD doc=article quote="\u{0}""#,
+            ]
+            for line in nulLines {
+                let tag = String(line.prefix { $0 != " " })
+                #expect(await BadInputTests.code(ana, line, tag: tag) == "invalid-character", "\(line)")
+            }
+            #expect(await BadInputTests.code(ana, "p PING", tag: "p") == nil)
+            for connection in [ana, ben] { await connection.close() }
+        }
+    }
+
+    @Test("A quote never matches half a character; offsets inside one are accepted with a warning")
+    func graphemeClusters() async throws {
+        try await ServerProcess.with { server in
+            let ana = try await server.connect(as: "ana")
+            let text = "cafe\u{301} and 👩\u{200D}👩\u{200D}👧 met"
+            _ = try await ana.send(.putDocument(DocumentUpload(project: try ProjectID("news"), id: try DocumentID("accents"), title: "Accents", text: text)))
+            let document = DocumentReference(try DocumentID("accents"))
+            await #expect(throws: ClientError.self) { _ = try await ana.send(.add(NewAnnotation(document: document, target: .quote("cafe", occurrence: nil)))) }
+            #expect(await BadInputTests.code(ana, "q1 ADD doc=accents quote=cafe", tag: "q1") == "splits-character")
+            #expect(await BadInputTests.code(ana, "q2 ADD doc=accents quote=👩", tag: "q2") == "splits-character")
+            let whole = try await ana.send(.add(NewAnnotation(document: document, target: .quote("cafe\u{301}", occurrence: nil)))).reply
+            #expect(whole["start"] == "0" && whole["end"] == "5" && whole["warning"] == nil)
+            let half = try await ana.send(.add(NewAnnotation(document: document, target: .offsets(start: 0, end: 4)))).reply
+            #expect(half["warning"]?.hasPrefix("splits-character") == true, "\(half)")
+            let id = try AnnotationID(try #require(half["id"]))
+            let edited = try await ana.send(.set(id, [.span(.offsets(start: 11, end: 12))])).reply
+            #expect(edited["warning"]?.contains("11 and 12") == true, "inside the emoji family: \(edited)")
+            await ana.close()
+        }
+    }
+
+    @Test("Document ids are scoped by project: the same id in two projects, and nothing answers differently for a project one cannot see")
+    func documentIDsScopedByProject() async throws {
+        try await ServerProcess.with { server in
+            let olga = try await server.connect(as: "olga")
+            let ana = try await server.connect(as: "ana")
+            let max = try await server.connect(as: "max")
+            // "article" exists in news and "hidden" in secret, both invisible to olga: her uploads do not clash.
+            let mine = try await olga.send(.putDocument(DocumentUpload(project: try ProjectID("other"), id: try DocumentID("article"), title: "Mine", text: "Olga's own text"))).reply
+            #expect(mine["code-points"] == "15")
+            _ = try await olga.send(.putDocument(DocumentUpload(project: try ProjectID("other"), id: try DocumentID("hidden"), title: "Also mine", text: "x")))
+
+            // Each sees her own "article".
+            let olgas = try #require(try await olga.send(.getDocument(DocumentReference(try DocumentID("article")))).lines.first)
+            let anas = try #require(try await ana.send(.getDocument(DocumentReference(try DocumentID("article")))).lines.first)
+            #expect(olgas["project"] == "other" && olgas["text"] == "Olga's own text")
+            #expect(anas["project"] == "news" && anas["text"] == sampleDocument.text.text)
+
+            // max reads both projects: the id alone is ambiguous for him, the project settles it.
+            #expect(await BadInputTests.code(max, "m1 DOC-GET id=article", tag: "m1") == "bad-argument")
+            let chosen = try #require(try await max.send(.getDocument(DocumentReference(try DocumentID("article"), in: try ProjectID("other")))).lines.first)
+            #expect(chosen["title"] == "Mine")
+
+            // Annotations land in the right project and listings and subscriptions keep them apart.
+            let subscribed = try await ana.send(.subscribe(.document(DocumentReference(try DocumentID("article"))))).reply
+            #expect(subscribed["sub"] == "1")
+            let added = try await olga.send(.add(NewAnnotation(document: DocumentReference(try DocumentID("article")), target: .quote("own", occurrence: nil)))).reply
+            let listedByAna = try await ana.send(.list(AnnotationQuery(documents: [try DocumentID("article")])))
+            #expect(listedByAna.lines.isEmpty, "ana's article has no annotations")
+            let listedByOlga = try await olga.send(.list(AnnotationQuery(documents: [try DocumentID("article")])))
+            #expect(listedByOlga.lines.count == 1 && listedByOlga.lines.first?["project"] == "other" && listedByOlga.lines.first?["id"] == added["id"])
+
+            // Nothing tells olga whether a document or annotation exists in a project she cannot see.
+            let existing = await Self.error(olga, "o1 DOC-GET id=hidden project=secret", tag: "o1")
+            let absent = await Self.error(olga, "o2 DOC-GET id=nowhere project=secret", tag: "o2")
+            #expect(existing?.code == "not-found" && absent?.code == "not-found")
+            #expect(existing?.message.replacingOccurrences(of: "hidden", with: "nowhere") == absent?.message)
+            for verb in ["ADD doc=%@ project=news start=0 end=1", "SUBSCRIBE doc=%@ project=news", "LIST doc=%@ project=news"] {
+                let present = await Self.error(olga, "v1 " + verb.replacingOccurrences(of: "%@", with: "article"), tag: "v1")
+                let missing = await Self.error(olga, "v2 " + verb.replacingOccurrences(of: "%@", with: "nowhere"), tag: "v2")
+                #expect(present?.code == missing?.code, "\(verb)")
+                #expect(present?.message.replacingOccurrences(of: "article", with: "nowhere") == missing?.message, "\(verb)")
+            }
+            let anasAnnotation = try await ana.send(.add(NewAnnotation(document: DocumentReference(try DocumentID("article")), target: .offsets(start: 0, end: 5)))).reply
+            let seen = await Self.error(olga, "g1 GET id=\(anasAnnotation["id"]!)", tag: "g1")
+            let unseen = await Self.error(olga, "g2 GET id=00000000-0000-4000-8000-000000000001", tag: "g2")
+            #expect(seen?.code == "not-found" && unseen?.code == "not-found")
+            #expect(seen?.message.replacingOccurrences(of: anasAnnotation["id"]!, with: "00000000-0000-4000-8000-000000000001") == unseen?.message)
+
+            // The subscriber to news/article heard only news/article's change.
+            var events: [EventRecord] = []
+            for await event in ana.events {
+                events.append(event)
+                break
+            }
+            #expect(events.first?.annotation.project.rawValue == "news" && events.first?.annotation.id.description == anasAnnotation["id"])
+            for connection in [olga, ana, max] { await connection.close() }
+        }
+    }
+
+    @Test("A replayed write answers with the first answer's fields, and replayed=yes")
+    func replayRepeatsTheFirstAnswer() async throws {
+        try await ServerProcess.with { server in
+            let ana = try await server.connect(as: "ana")
+            let new = NewAnnotation(document: DocumentReference(try DocumentID("article")), target: .quote("Kishida’s", occurrence: nil), label: "PERSON")
+            let first = try await ana.send(.add(new), key: "replay-1").reply
+            let again = try await ana.send(.add(new), key: "replay-1").reply
+            for field in ["id", "start", "end", "quote", "ops"] {
+                #expect(first[field] != nil && again[field] == first[field], "\(field)")
+            }
+            #expect(first["replayed"] == nil && again["replayed"] == "yes")
+            let id = try AnnotationID(try #require(first["id"]))
+            let edit = try await ana.send(.set(id, [.note("n")]), key: "replay-2").reply
+            let editAgain = try await ana.send(.set(id, [.note("n")]), key: "replay-2").reply
+            #expect(editAgain["ops"] == edit["ops"] && editAgain["id"] == edit["id"] && editAgain["replayed"] == "yes")
+            await ana.close()
+        }
+    }
+
+    @Test("A 2,000,000-byte junk line gets a short error; clients that send such lines and hang up do not stop another session being served")
+    func hugeJunkLines() async throws {
+        try await ServerProcess.with { server in
+            let junk = Array(String(repeating: "\u{1B}[2J", count: 500_000).utf8) + [0x0A]
+            let raw = try await RawTLSClient.connect(port: server.port)
+            _ = try await raw.readLine()
+            try await raw.write(junk)
+            let answer = try await raw.readLine()
+            #expect(answer.hasPrefix("* ERR malformed") && answer.utf8.count < 1_200, "\(answer.prefix(200)) (\(answer.utf8.count) bytes)")
+            await raw.close()
+
+            let probe = try await server.connect(as: "rita")
+            let abusers = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for _ in 0..<2 {
+                        group.addTask {
+                            for _ in 0..<10 {
+                                guard let abuser = try? await RawTLSClient.connect(port: server.port) else { continue }
+                                try? await abuser.write(Array("a AUTH token=\(server.tokens["ana"]!)\n".utf8) + Array(repeating: UInt8(ascii: "x"), count: 2_000_000) + [0x0A])
+                                await abuser.close()
+                            }
+                        }
+                    }
+                }
+            }
+            var answered = 0
+            while !abusers.isCancelled, answered < 200 {
+                _ = try await probe.send(.ping)
+                answered += 1
+            }
+            await abusers.value
+            _ = try await probe.send(.list(AnnotationQuery(documents: [try DocumentID("article")])))
+            #expect(answered == 200, "every PING of the other session was answered")
+            await probe.close()
+        }
+    }
+
+    /// The error a raw line gets, if any.
+    static func error(_ connection: GlossConnection, _ text: String, tag: String) async -> ClientError? {
+        do {
+            _ = try await connection.sendRaw(Array((text + "\n").utf8), awaiting: tag)
+            return nil
+        } catch {
+            return error
+        }
+    }
+}
+
+/// A TLS connection that reads and writes raw bytes, for inputs the client library would never send.
+final class RawTLSClient: Sendable {
+    private let channel: any Channel
+    private let collector: Collector
+
+    private init(channel: any Channel, collector: Collector) {
+        self.channel = channel
+        self.collector = collector
+    }
+
+    /// Connects with TLS (no certificate check: the tests talk to their own server).
+    static func connect(port: Int) async throws -> RawTLSClient {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .none
+        let context = try NIOSSLContext(configuration: tls)
+        let collector = Collector()
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: nil))
+                    try channel.pipeline.syncOperations.addHandler(collector)
+                }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        return RawTLSClient(channel: channel, collector: collector)
+    }
+
+    /// Sends bytes as they are and waits until they are written.
+    func write(_ bytes: [UInt8]) async throws {
+        try await channel.writeAndFlush(ByteBuffer(bytes: bytes)).get()
+    }
+
+    /// The next line received (without its line feed), waiting up to 30 s.
+    func readLine() async throws -> String {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if let line = collector.nextLine() { return line }
+            if collector.isClosed { throw ServerTestError("the server closed the connection") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw ServerTestError("no line within 30 s")
+    }
+
+    /// Closes without reading what is left.
+    func close() async {
+        try? await channel.close().get()
+    }
+
+    /// Collects what the server sends.
+    private final class Collector: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+
+        private let received = Mutex<[UInt8]>([])
+        private let closed = Mutex(false)
+
+        var isClosed: Bool { closed.withLock { $0 } }
+
+        func nextLine() -> String? {
+            received.withLock { bytes in
+                guard let newline = bytes.firstIndex(of: 0x0A) else { return nil }
+                defer { bytes.removeFirst(newline + 1) }
+                return String(decoding: bytes[..<newline], as: UTF8.self)
+            }
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let buffer = unwrapInboundIn(data)
+            received.withLock { $0 += Array(buffer.readableBytesView) }
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            closed.withLock { $0 = true }
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            context.close(promise: nil)
+        }
+    }
+}
