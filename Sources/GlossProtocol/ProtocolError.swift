@@ -32,6 +32,9 @@ public struct ProtocolError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let authFailed = Code("auth-failed")
         /// Too many failed authentications from this address: wait and retry.
         public static let authThrottled = Code("auth-throttled")
+        /// The session's token was revoked, its user disabled, or it lost the role its
+        /// subscriptions need: the session is closed (`BYE`); log in again.
+        public static let accessRevoked = Code("access-revoked")
         /// The session is already authenticated.
         public static let alreadyAuthenticated = Code("already-authenticated")
         /// The user's role in the project does not allow the verb.

@@ -92,6 +92,8 @@ public final class GlossServer: Service, Sendable {
         }
         for continuation in waiting { continuation.resume(returning: port) }
         context.logger.notice("listening", metadata: ["address": "\(configuration.host):\(port)", "replica": "\(context.store.replica)"])
+        let accessWatch = Task { await self.watchAccess() }
+        defer { accessWatch.cancel() }
 
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
@@ -108,6 +110,31 @@ public final class GlossServer: Service, Sendable {
             Task { await withDiscardingTaskGroup { group in for session in open { group.addTask { await session.drain() } } } }
         }
         context.logger.notice("stopped")
+    }
+
+    /// Every ``ServerLimits/accessCheckInterval``, asks the database whether access
+    /// changed; when it did, rechecks the token of every open session in one query,
+    /// so a revoked token or a changed role reaches sessions opened before it.
+    private func watchAccess() async {
+        var checked: Int64?
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: context.limits.accessCheckInterval)
+            } catch {
+                return
+            }
+            do throws(StoreError) {
+                let version = try await context.store.accessVersion()
+                guard version != checked else { continue }
+                let open = sessions.withLock { Array($0.values) }
+                let tokens = Set(open.compactMap(\.tokenID))
+                let latest = try await context.store.principals(forTokens: Array(tokens))
+                for session in open { session.reviewAccess(latest) }
+                checked = version
+            } catch {
+                context.logger.warning("cannot recheck access; will retry", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     private struct Connection: Sendable {

@@ -20,6 +20,9 @@ public struct ServerLimits: Sendable, Hashable {
     public var maximumSubscriptions = 64
     /// Events queued for a subscriber that does not read before its subscriptions are dropped (`subscriber-too-slow`).
     public var maximumQueuedEvents = 10_000
+    /// How often glossd asks the database whether access changed (a token revoked, a
+    /// role changed); open sessions follow such a change within this time.
+    public var accessCheckInterval: Duration = .seconds(5)
     /// Time in-flight requests get to finish when the server shuts down.
     public var shutdownGracePeriod: Duration = .seconds(10)
 

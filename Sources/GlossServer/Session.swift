@@ -16,7 +16,8 @@ final class Session: Sendable {
         var principal: Principal?
         var inFlight = 0
         var lastActivity = ContinuousClock.now
-        var subscriptions: [Int: Int] = [:]
+        /// Subscriptions by number: the hub's key and the project followed.
+        var subscriptions: [Int: (key: Int, project: ProjectID)] = [:]
         var nextSubscription = 1
         var draining = false
         var closing = false
@@ -67,7 +68,7 @@ final class Session: Sendable {
         }
         let (keys, quitTag, watchdog) = state.withLock { state in
             state.closing = true
-            return (Array(state.subscriptions.values), state.quitTag, state.watchdog.take())
+            return (state.subscriptions.values.map(\.key), state.quitTag, state.watchdog.take())
         }
         watchdog?.cancel()
         for key in keys { context.hub.remove(key) }
@@ -154,7 +155,7 @@ final class Session: Sendable {
         case .subscribe(let scope):
             return [await subscribe(scope, principal: principal, tag: request.tag)]
         case .unsubscribe(let number):
-            let key = state.withLock { $0.subscriptions.removeValue(forKey: number) }
+            let key = state.withLock { $0.subscriptions.removeValue(forKey: number)?.key }
             guard let key else { return [Reply.error(request.tag, ProtocolError(.notFound, "no subscription \(number) on this connection"))] }
             context.hub.remove(key)
             restartWatchdog()
@@ -211,7 +212,12 @@ final class Session: Sendable {
             return Reply.error(tag, ProtocolError(.tooManySubscriptions, "\(context.limits.maximumSubscriptions) subscriptions on one connection is the limit"))
         }
         let key = context.hub.add(number: number, scope: resolved, outbox: outbox) { [weak self] in self?.dropped(number) }
-        state.withLock { $0.subscriptions[number] = key }
+        let project: ProjectID
+        switch resolved {
+        case .document(let document): project = document.project
+        case .project(let followed): project = followed
+        }
+        state.withLock { $0.subscriptions[number] = (key, project) }
         return Reply.ok(tag, [.named(key: "sub", value: String(number))])
     }
 
@@ -222,6 +228,40 @@ final class Session: Sendable {
         )
         logger.warning("dropped a subscriber that stopped reading", metadata: ["address": "\(address)", "subscription": "\(number)"])
         close(with: error, discardingQueued: true)
+    }
+
+    /// The token this session authenticated with, if it has.
+    var tokenID: Int64? { state.withLock { $0.principal?.tokenID } }
+
+    /// Applies a change of access: `latest` holds the current principal of every token
+    /// that still authenticates. A session whose token was revoked (or that lost a
+    /// project it follows) stops at once: no more requests or events, then `BYE`.
+    func reviewAccess(_ latest: [Int64: Principal]) {
+        let decision = state.withLock { state -> AccessDecision in
+            guard let current = state.principal, !state.closing else { return .keep }
+            let decision = AccessReview.decide(
+                current: current, latest: latest[current.tokenID], subscribedProjects: Set(state.subscriptions.values.map(\.project))
+            )
+            switch decision {
+            case .keep: break
+            case .update(let principal): state.principal = principal
+            case .close: state.principal = nil
+            }
+            return decision
+        }
+        switch decision {
+        case .keep: break
+        case .update(let principal):
+            logger.info("roles changed", metadata: ["user": "\(principal.name)", "address": "\(address)"])
+        case .close(let error):
+            let keys = state.withLock { state in
+                defer { state.subscriptions.removeAll() }
+                return state.subscriptions.values.map(\.key)
+            }
+            for key in keys { context.hub.remove(key) }
+            logger.notice("closing a session whose access was revoked", metadata: ["address": "\(address)"])
+            close(with: error)
+        }
     }
 
     /// How long a closing session waits for its last lines to be written before it cuts the connection.

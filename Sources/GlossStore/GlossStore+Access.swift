@@ -9,11 +9,15 @@ public struct Principal: Hashable, Sendable {
     public let name: String
     /// The user's role per project; no entry means no access.
     public let roles: [ProjectID: Role]
+    /// The token the session authenticated with (its row id, not its secret), so
+    /// that revoking it reaches the session.
+    public let tokenID: Int64
 
     /// Creates a principal.
-    public init(name: String, roles: [ProjectID: Role]) {
+    public init(name: String, roles: [ProjectID: Role], tokenID: Int64) {
         self.name = name
         self.roles = roles
+        self.tokenID = tokenID
     }
 }
 
@@ -155,7 +159,34 @@ extension GlossStore {
         )
         guard let (stored, name, roles) = found.first, Self.constantTimeEqual(Array(buffer: stored), presented) else { return nil }
         try await execute("UPDATE tokens SET last_used_at = now() WHERE id = \(id)", doing: "recording token use")
-        return Principal(name: name, roles: Self.roles(from: roles))
+        return Principal(name: name, roles: Self.roles(from: roles), tokenID: id)
+    }
+
+    /// The current principal of each token among `tokenIDs` that still authenticates
+    /// (not revoked, user not disabled); tokens missing from the answer no longer do.
+    /// One query, however many tokens.
+    public func principals(forTokens tokenIDs: [Int64]) async throws(StoreError) -> [Int64: Principal] {
+        guard !tokenIDs.isEmpty else { return [:] }
+        let found = try await rows(
+            """
+            SELECT t.id, u.name,
+                   coalesce((SELECT string_agg(r.project_id || '=' || r.role, ',') FROM roles r WHERE r.user_id = u.id), '')
+            FROM tokens t JOIN users u ON u.id = t.user_id
+            WHERE t.id = ANY(\(tokenIDs)) AND t.revoked_at IS NULL AND u.disabled_at IS NULL
+            """,
+            as: (Int64, String, String).self, doing: "rechecking tokens"
+        )
+        var principals: [Int64: Principal] = [:]
+        for (id, name, roles) in found { principals[id] = Principal(name: name, roles: Self.roles(from: roles), tokenID: id) }
+        return principals
+    }
+
+    /// A number that changes whenever access may have been taken away: a token
+    /// revoked, a user disabled or renamed, a role granted or removed (Schema/0004's
+    /// `access_changes`). Cheap to poll.
+    public func accessVersion() async throws(StoreError) -> Int64 {
+        try await rows("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM access_changes", as: Int64.self, doing: "reading the access version")
+            .first ?? 0
     }
 
     /// Whether two byte arrays are equal, taking the same time wherever they differ.

@@ -41,6 +41,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Events queued for a subscriber that does not read before it is dropped (env GLOSS_MAX_QUEUED_EVENTS; default 10000).")
     var maxQueuedEvents: Int?
 
+    @Option(help: "Seconds between checks for revoked tokens and changed roles, which open sessions follow within this time (env GLOSS_ACCESS_CHECK; default 5).")
+    var accessCheck: Int?
+
     @Option(help: "Annotation states kept in memory for writes (env GLOSS_CACHE_STATES; default 200000).")
     var cacheStates: Int?
 
@@ -69,6 +72,7 @@ struct ServerOptions: ParsableArguments {
         }
         if let value = try number(maxSubscriptions, "GLOSS_MAX_SUBSCRIPTIONS", "--max-subscriptions", in: 1...100_000) { limits.maximumSubscriptions = value }
         if let value = try number(maxQueuedEvents, "GLOSS_MAX_QUEUED_EVENTS", "--max-queued-events", in: 1...10_000_000) { limits.maximumQueuedEvents = value }
+        if let value = try number(accessCheck, "GLOSS_ACCESS_CHECK", "--access-check", in: 1...3_600) { limits.accessCheckInterval = .seconds(value) }
         guard limits.maximumLineBytes > limits.maximumDocumentBytes else {
             throw ValidationError("--max-line (\(limits.maximumLineBytes)) must exceed --max-document (\(limits.maximumDocumentBytes)): a document travels in one line")
         }

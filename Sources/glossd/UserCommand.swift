@@ -12,7 +12,8 @@ struct UserCommand: AsyncParsableCommand {
             Roles per project: reader (read, watch), analyst (also add and edit),
             reviewer (also review), admin (everything). Tokens are printed once and
             stored only as SHA-256 hashes; a lost token is revoked and replaced.
-            Changes apply to a session at its next AUTH.
+            Changes reach open sessions within --access-check seconds (default 5):
+            a revoked token's sessions are closed, new roles apply to the next request.
 
             Examples:
               glossd user add ana --project news --role analyst     # prints ana's token
