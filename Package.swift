@@ -172,6 +172,11 @@ var package = Package(
             swiftSettings: sharedSettings
         ),
         .testTarget(
+            name: "GlossClientTests",
+            dependencies: ["GlossClient", "GlossProtocol", "GlossCore", "GlossCoreTesting"],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
             name: "GlossStoreTests",
             dependencies: [
                 "GlossCore",

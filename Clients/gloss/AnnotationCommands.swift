@@ -26,10 +26,13 @@ func reportWrite(_ reply: Line, verb: String, options: GlobalOptions) {
             object["quote"] = reply["quote"] ?? ""
         }
         Output.json(object)
-    } else if let start = reply["start"], let end = reply["end"] {
-        Output.say("\(verb) \(reply["id"] ?? "?") [\(start),\(end)) \(Output.quoted(reply["quote"] ?? "", limit: 60))")
     } else {
-        Output.say("\(verb) \(reply["id"] ?? "?")\(reply["replayed"] == "yes" ? " (already done)" : "")")
+        let again = reply["replayed"] == "yes" ? " (sent before; applied once)" : ""
+        if let start = reply["start"], let end = reply["end"] {
+            Output.say("\(verb) \(reply["id"] ?? "?") [\(start),\(end)) \(Output.quoted(reply["quote"] ?? "", limit: 60))\(again)")
+        } else {
+            Output.say("\(verb) \(reply["id"] ?? "?")\(again)")
+        }
     }
 }
 
@@ -55,11 +58,10 @@ struct Add: AsyncParsableCommand {
         try await reporting(json: options.json) {
             guard let target = try span.target() else { throw CLIError(.usage, "say where: --quote TEXT [--occurrence N] or --span START:END") }
             let new = NewAnnotation(document: try documentReference(document, project: project), target: target, label: label, note: note, tags: tag)
-            try await Session.with(options) { session in
-                let reply = try await session.write(.add(new), options: options).reply
-                if let id = reply["id"].flatMap({ try? AnnotationID($0) }) { session.recordWrite(reply, on: id) }
-                reportWrite(reply, verb: "added", options: options)
-            }
+            let writer = try Writer(options)
+            let reply = try await writer.send(.add(new)).reply
+            if let id = reply["id"].flatMap({ try? AnnotationID($0) }) { Session.recordWrite(reply, on: id, profile: writer.profileName) }
+            reportWrite(reply, verb: "added", options: options)
         }
     }
 }
@@ -151,9 +153,7 @@ struct EditCommand: AsyncParsableCommand {
             if let note { edits.append(.note(note)) }
             guard !edits.isEmpty else { throw CLIError(.usage, "say what to change: --label, --note, --quote or --span") }
             let id = try annotation.value()
-            try await Session.with(options) { session in
-                reportWrite(try await session.edit(id, .set(id, edits), options: options).reply, verb: "edited", options: options)
-            }
+            reportWrite(try await Writer(options).edit(id, .set(id, edits)).reply, verb: "edited", options: options)
         }
     }
 }
@@ -161,9 +161,7 @@ struct EditCommand: AsyncParsableCommand {
 /// Runs a command that edits one annotation and reports it.
 func simpleWrite(_ options: GlobalOptions, verb: String, on id: AnnotationID, _ command: Command) async throws {
     try await reporting(json: options.json) {
-        try await Session.with(options) { session in
-            reportWrite(try await session.edit(id, command, options: options).reply, verb: verb, options: options)
-        }
+        reportWrite(try await Writer(options).edit(id, command).reply, verb: verb, options: options)
     }
 }
 

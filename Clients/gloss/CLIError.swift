@@ -25,9 +25,10 @@ struct CLIError: Error, CustomStringConvertible {
     let kind: Kind
     let message: String
 
-    init(_ kind: Kind, _ message: String) {
+    init(_ kind: Kind, _ message: String, code: String? = nil) {
         self.kind = kind
         self.message = message
+        self.code = code
     }
 
     /// The CLI's view of a client error: its kind, and advice where there is some.

@@ -34,14 +34,23 @@ struct Doc: AsyncParsableCommand {
                 guard let text = String(validating: data, as: UTF8.self) else { throw CLIError(.usage, "\(file) is not UTF-8 text") }
                 let title = title ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
                 let documentID = try id.map { text throws in try parsed { () throws(CoreError) in try DocumentID(text) } }
-                try await Session.with(options) { session in
-                    let project = try project.map { text throws in try parsed { () throws(CoreError) in try ProjectID(text) } } ?? session.defaultProject()
-                    let reply = try await session.write(.putDocument(DocumentUpload(project: project, id: documentID, title: title, text: text)), options: options).reply
-                    if options.json {
-                        Output.json(["id": reply["id"] ?? "", "project": project.rawValue, "sha256": reply["sha256"] ?? "", "codePoints": Int(reply["code-points"] ?? "") ?? 0])
-                    } else {
-                        Output.say("document \(reply["id"] ?? "?") in \(project): \(reply["code-points"] ?? "?") code points, sha256 \(reply["sha256"] ?? "?")")
+                let writer = try Writer(options)
+                let named = try project.map { text throws in try parsed { () throws(CoreError) in try ProjectID(text) } }
+                let reply: Line
+                let chosen: ProjectID
+                if let named {
+                    chosen = named
+                    reply = try await writer.send(.putDocument(DocumentUpload(project: named, id: documentID, title: title, text: text))).reply
+                } else {
+                    (chosen, reply) = try await Session.with(options) { session in
+                        let project = try session.defaultProject()
+                        return (project, try await writer.send(.putDocument(DocumentUpload(project: project, id: documentID, title: title, text: text)), over: session).reply)
                     }
+                }
+                if options.json {
+                    Output.json(["id": reply["id"] ?? "", "project": chosen.rawValue, "sha256": reply["sha256"] ?? "", "codePoints": Int(reply["code-points"] ?? "") ?? 0])
+                } else {
+                    Output.say("document \(reply["id"] ?? "?") in \(chosen): \(reply["code-points"] ?? "?") code points, sha256 \(reply["sha256"] ?? "?")")
                 }
             }
         }

@@ -4,47 +4,34 @@ import GlossClient
 import GlossCore
 import GlossProtocol
 
-/// Options every command that talks to a server takes.
-struct GlobalOptions: ParsableArguments {
-    @Option(help: "The saved login to use (env GLOSS_PROFILE; default: the last one logged in).")
-    var profile: String?
-
-    @Flag(help: "Print JSON (one object per line) instead of text, for scripts.")
-    var json = false
-
-    func selectedProfile() throws -> (name: String, profile: Profile) {
-        let file = try ProfileFile.load()
-        guard let name = profile ?? ProcessInfo.processInfo.environment["GLOSS_PROFILE"] ?? file.current else {
-            throw CLIError(.usage, "not logged in: run gloss login --server HOST:PORT --token TOKEN (glossd dev prints the line)")
-        }
-        guard let found = file.profiles[name] else {
-            let known = file.profiles.keys.sorted().joined(separator: ", ")
-            throw CLIError(.usage, "no saved login named '\(name)'\(known.isEmpty ? "" : " (saved: \(known))"); run gloss login --profile \(name) …")
-        }
-        return (name, found)
-    }
-}
-
-/// An authenticated connection for one command, with retries for writes.
+/// An authenticated connection for one command. Opening one first sends the
+/// profile's pending writes (see ``Writer``).
 struct Session {
     let connection: GlossConnection
     let profileName: String
     let profile: Profile
     let user: String
     let roles: String
+    /// Answers to the pending writes sent when the session opened, by request identity.
+    private(set) var sentPending: [String: Line] = [:]
 
-    /// Connects with the selected profile and authenticates.
-    static func open(_ options: GlobalOptions) async throws -> Session {
+    /// Connects with the selected profile and authenticates; then sends the profile's
+    /// pending writes, oldest first, except the one keyed `skipping` (which its own
+    /// command sends).
+    static func open(_ options: GlobalOptions, skipping: String? = nil) async throws -> Session {
         let (name, profile) = try options.selectedProfile()
         let (host, port) = try profile.endpoint()
         let connection = try await GlossConnection.connect(host: host, port: port, trust: profile.trust)
+        var session: Session
         do {
             let reply = try await connection.send(.auth(token: profile.token)).reply
-            return Session(connection: connection, profileName: name, profile: profile, user: reply["user"] ?? "", roles: reply["roles"] ?? "")
+            session = Session(connection: connection, profileName: name, profile: profile, user: reply["user"] ?? "", roles: reply["roles"] ?? "")
         } catch {
             await connection.close()
             throw error
         }
+        session.sentPending = await session.sendPending(skipping: skipping)
+        return session
     }
 
     /// Runs `body` on a session and closes it.
@@ -65,28 +52,47 @@ struct Session {
         try await connection.send(command)
     }
 
-    /// Sends a write under a fresh idempotency key; if the connection drops or the
-    /// server is briefly unavailable, reconnects and retries with the same key,
-    /// so the write happens once.
-    func write(_ command: Command, options: GlobalOptions, revision: [Dot]? = nil) async throws -> Response {
-        let key = "cli-" + UUID().uuidString.lowercased()
-        var attempt = 1
-        var connection = self.connection
-        while true {
-            let failure: ClientError
+    /// The journal of this profile's pending writes.
+    static func journal(of profile: String) -> WriteJournal {
+        let safe = String(profile.unicodeScalars.map { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") ? Character($0) : "_" })
+        return WriteJournal(folder: ProfileFile.location.deletingLastPathComponent().appendingPathComponent("pending-\(safe)"))
+    }
+
+    /// Sends this profile's pending writes for this server, oldest first, once each;
+    /// reports each outcome on standard error and returns the answers by request
+    /// identity. Stops at the first one whose outcome stays unknown.
+    func sendPending(skipping: String? = nil) async -> [String: Line] {
+        let journal = Self.journal(of: profileName)
+        var answers: [String: Line] = [:]
+        for var write in journal.pending() where write.server == profile.server && write.key != skipping {
             do {
-                return try await connection.send(command, key: key, revision: revision)
+                let request = try write.request(tag: "-")
+                write.attempts += 1
+                let reply = try await connection.send(request.command, key: write.key, revision: request.revision).reply
+                do {
+                    try journal.markAnswered(write, answer: LinePrinter.print(reply))
+                } catch {
+                    journal.remove(key: write.key)
+                }
+                answers[write.request] = reply
+                if let id = reply["id"].flatMap({ try? AnnotationID($0) }) { recordWrite(reply, on: id) }
+                Self.note("sent a pending write (\(write.summary)): ok\(reply["id"].map { " id=\($0)" } ?? "")")
+            } catch let error as ClientError where WriteOutcome.of(code: error.code) != .refused {
+                write.lastError = error.description
+                try? journal.record(write)
+                Self.note("\(journal.pending().count) write(s) still pending: \(error)")
+                break
             } catch {
-                failure = error
-            }
-            guard attempt < 4, Self.isRetryable(failure) else { throw failure }
-            attempt += 1
-            try await Task.sleep(for: .milliseconds(200 * attempt))
-            if !["unavailable", "too-many-requests"].contains(failure.code) {
-                await connection.close()
-                connection = try await Session.open(options).connection
+                journal.remove(key: write.key)
+                Self.note("a pending write was refused and dropped (\(write.summary)): \(error)")
             }
         }
+        return answers
+    }
+
+    /// A line on standard error, escaped for the terminal.
+    static func note(_ text: String) {
+        FileHandle.standardError.write(Data("gloss: \(Output.safe(text))\n".utf8))
     }
 
     /// Remembers annotations just shown to the person.
@@ -96,28 +102,17 @@ struct Session {
         seen.save()
     }
 
-    /// Edits an existing annotation, declaring the revision last shown to the
-    /// person (read now if this profile never showed it), and remembers the write.
-    func edit(_ id: AnnotationID, _ command: Command, options: GlobalOptions) async throws -> Response {
-        var revision = SeenRevisions(profile: profileName).revision(of: id)
-        if revision == nil, let line = try await send(.get(id)).lines(AnnotationRecord.word).first {
-            revision = try AnnotationRecord(line: line).revision
-        }
-        let response = try await write(command, options: options, revision: revision)
-        recordWrite(response.reply, on: id)
-        return response
-    }
-
     /// Remembers one's own write as seen.
     func recordWrite(_ reply: Line, on id: AnnotationID) {
-        guard let dots = try? Request.revision(reply["ops"] ?? "") else { return }
-        var seen = SeenRevisions(profile: profileName)
-        seen.wrote(dots, on: id)
-        seen.save()
+        Self.recordWrite(reply, on: id, profile: profileName)
     }
 
-    private static func isRetryable(_ error: ClientError) -> Bool {
-        ["unavailable", "too-many-requests", "shutting-down", ClientError.connectionClosed].contains(error.code)
+    /// Remembers one's own write as seen by `profile`.
+    static func recordWrite(_ reply: Line, on id: AnnotationID, profile: String) {
+        guard let dots = try? Request.revision(reply["ops"] ?? "") else { return }
+        var seen = SeenRevisions(profile: profile)
+        seen.wrote(dots, on: id)
+        seen.save()
     }
 
     /// The project to use when none is named: the user's only project.

@@ -17,8 +17,9 @@ final class ServerProcess: Sendable {
     let folder: URL
     let port: Int
     let tokens: [String: String]
-    private let process: Process
-    private let output: LogBuffer
+    private let arguments: [String]
+    /// The running glossd and what it prints; replaced by ``relaunch()``. Earlier outputs are kept for ``log``.
+    private let running: Mutex<(process: Process, outputs: [LogBuffer])>
 
     /// Roles given on every server: (user, project, role); a user may have roles in several projects.
     static let users: [(String, String, Role)] = [
@@ -28,13 +29,13 @@ final class ServerProcess: Sendable {
 
     var caFile: String { folder.appendingPathComponent("ca.pem").path }
 
-    private init(database: TestDatabase, folder: URL, port: Int, tokens: [String: String], process: Process, output: LogBuffer) {
+    private init(database: TestDatabase, folder: URL, port: Int, tokens: [String: String], arguments: [String], process: Process, output: LogBuffer) {
         self.database = database
         self.folder = folder
         self.port = port
         self.tokens = tokens
-        self.process = process
-        self.output = output
+        self.arguments = arguments
+        running = Mutex((process, [output]))
     }
 
     /// Starts glossd with `arguments` added to `serve` and waits until it listens.
@@ -59,10 +60,16 @@ final class ServerProcess: Sendable {
             }
             return tokens
         }
+        let (process, output, port) = try await launch(database, folder: folder, port: 0, arguments: arguments)
+        return ServerProcess(database: database, folder: folder, port: port, tokens: tokens, arguments: arguments, process: process, output: output)
+    }
+
+    /// Runs `glossd serve` and waits until it listens; returns it with its output and port.
+    private static func launch(_ database: TestDatabase, folder: URL, port: Int, arguments: [String]) async throws -> (Process, LogBuffer, Int) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Binaries.path("glossd"))
         process.arguments = [
-            "serve", "--database-url", database.url, "--replica-id", "server-test", "--port", "0", "--log-level", "warning",
+            "serve", "--database-url", database.url, "--replica-id", "server-test", "--port", String(port), "--log-level", "warning",
             "--certificate", folder.appendingPathComponent("server.pem").path, "--key", folder.appendingPathComponent("server-key.pem").path,
         ] + arguments
         let pipe = Pipe()
@@ -76,7 +83,7 @@ final class ServerProcess: Sendable {
             if let range = text.range(of: "listening on 127.0.0.1:") {
                 let digits = text[range.upperBound...].prefix { $0.isNumber }
                 if let port = Int(digits), text[range.upperBound...].dropFirst(digits.count).first == "\n" {
-                    return ServerProcess(database: database, folder: folder, port: port, tokens: tokens, process: process, output: output)
+                    return (process, output, port)
                 }
             }
             if !process.isRunning { break }
@@ -86,20 +93,50 @@ final class ServerProcess: Sendable {
         throw ServerTestError("glossd did not start listening: \(output.text.withLock { $0 })")
     }
 
-    /// Everything glossd printed so far.
-    var log: String { output.text.withLock { $0 } }
+    /// Everything glossd printed so far, over every launch.
+    var log: String { running.withLock { $0.outputs.map { $0.text.withLock { $0 } }.joined() } }
+
+    private var process: Process { running.withLock { $0.process } }
 
     /// Sends SIGTERM and waits for the exit status (up to `limit`).
     func stop(within limit: Duration = .seconds(20)) async -> Int32? {
+        let process = process
         guard process.isRunning else { return process.terminationStatus }
-        kill(process.processIdentifier, SIGTERM)
+        Glibc.kill(process.processIdentifier, SIGTERM)
         let deadline = ContinuousClock.now + limit
         while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
         if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
+            Glibc.kill(process.processIdentifier, SIGKILL)
             return nil
         }
         return process.terminationStatus
+    }
+
+    /// Kills glossd with SIGKILL, as a crash or a power cut would, and waits until it is gone.
+    func kill() async {
+        let process = process
+        guard process.isRunning else { return }
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    /// Starts glossd again on the same port and database (after ``stop(within:)`` or ``kill()``).
+    func relaunch() async throws {
+        var lastError: (any Error)?
+        for _ in 0..<20 {
+            do {
+                let (process, output, _) = try await Self.launch(database, folder: folder, port: port, arguments: arguments)
+                running.withLock { running in
+                    running.process = process
+                    running.outputs.append(output)
+                }
+                return
+            } catch {
+                lastError = error
+                try await Task.sleep(for: .milliseconds(250))
+            }
+        }
+        throw lastError ?? ServerTestError("glossd did not start again")
     }
 
     /// A TLS connection trusting the test CA, not yet authenticated.
