@@ -151,6 +151,9 @@ var package = Package(
                 "GlossEmbeddedPostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Tests/GlossTestSupport",
             swiftSettings: sharedSettings
@@ -215,6 +218,18 @@ if Context.environment["GLOSS_BENCHMARKS"] == "1" {
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Benchmarks/ServerBenchmark",
+            swiftSettings: sharedSettings
+        )
+    )
+    package.products.append(.executable(name: "gloss-reliability-bench", targets: ["gloss-reliability-bench"]))
+    package.targets.append(
+        .executableTarget(
+            name: "gloss-reliability-bench",
+            dependencies: [
+                "GlossCore", "GlossProtocol", "GlossClient", "GlossTestSupport",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Benchmarks/ReliabilityBenchmark",
             swiftSettings: sharedSettings
         )
     )

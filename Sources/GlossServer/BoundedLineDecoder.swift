@@ -1,4 +1,9 @@
 public import NIOCore
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 
 /// One line read from a connection, or the news that a line was too long.
 public enum InboundLine: Sendable {
@@ -31,7 +36,7 @@ public struct BoundedLineDecoder: ByteToMessageDecoder {
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         let view = buffer.readableBytesView
-        let newline = view.dropFirst(searched).firstIndex(of: UInt8(ascii: "\n"))
+        let newline = Self.newline(in: buffer, after: searched)
         if var skipped = skipping {
             guard let newline else {
                 skipped.length += buffer.readableBytes
@@ -68,6 +73,17 @@ public struct BoundedLineDecoder: ByteToMessageDecoder {
             context.fireChannelRead(wrapInboundOut(.line(line)))
         }
         return .continue
+    }
+
+    /// The index of the first line feed among the readable bytes past the first `skipped`,
+    /// found with `memchr` (a line of megabytes arrives in many reads, and the event loop
+    /// it runs on serves other connections too).
+    private static func newline(in buffer: ByteBuffer, after skipped: Int) -> Int? {
+        buffer.withUnsafeReadableBytes { bytes -> Int? in
+            guard skipped < bytes.count, let base = bytes.baseAddress else { return nil }
+            guard let found = memchr(base + skipped, Int32(UInt8(ascii: "\n")), bytes.count - skipped) else { return nil }
+            return buffer.readerIndex + (base.distance(to: UnsafeRawPointer(found)))
+        }
     }
 
     private static func prefix(of buffer: ByteBuffer) -> ByteBuffer {

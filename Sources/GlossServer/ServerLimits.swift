@@ -6,6 +6,9 @@ public struct ServerLimits: Sendable, Hashable {
     public var maximumDocumentBytes = 1024 * 1024
     /// Requests being worked on at once per connection; more are refused (`too-many-requests`).
     public var maximumInFlight = 128
+    /// Requests of one connection worked on at once; its other requests in flight wait their
+    /// turn, so one client cannot occupy the database connections all sessions share.
+    public var maximumRunningPerConnection = 8
     /// Time a new connection has to authenticate (`auth-timeout`).
     public var authenticationTimeout: Duration = .seconds(15)
     /// Silence after which a session is closed (`idle-timeout`); sessions with subscriptions are exempt.

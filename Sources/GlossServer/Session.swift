@@ -29,6 +29,7 @@ final class Session: Sendable {
     let address: String
     private let context: ServerContext
     private let outbox: Outbox
+    private let turns: TurnGate
     private let state = Mutex(State())
     private let started = ContinuousClock.now
     private let logger: Logger
@@ -38,6 +39,7 @@ final class Session: Sendable {
         self.context = context
         self.logger = logger
         outbox = Outbox(maximumQueuedEvents: context.limits.maximumQueuedEvents)
+        turns = TurnGate(limit: context.limits.maximumRunningPerConnection)
     }
 
     /// Serves the connection until it ends. `rejection` is sent (and the connection closed) instead, when set.
@@ -138,7 +140,9 @@ final class Session: Sendable {
             return true
         }
         requests.addTask {
+            await self.turns.enter()
             let lines = await self.perform(request, as: principal)
+            self.turns.leave()
             self.outbox.send(lines)
             self.state.withLock {
                 $0.inFlight -= 1

@@ -20,6 +20,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Requests in flight per connection (env GLOSS_MAX_IN_FLIGHT; default 128).")
     var maxInFlight: Int?
 
+    @Option(help: "Requests of one connection worked on at once; its others wait their turn (env GLOSS_MAX_RUNNING; default 8).")
+    var maxRunning: Int?
+
     @Option(help: "Seconds a new connection has to authenticate (env GLOSS_AUTH_TIMEOUT; default 15).")
     var authTimeout: Int?
 
@@ -61,6 +64,7 @@ struct ServerOptions: ParsableArguments {
         if let value = try number(maxLine, "GLOSS_MAX_LINE", "--max-line", in: 1_024...1 << 30) { limits.maximumLineBytes = value }
         if let value = try number(maxDocument, "GLOSS_MAX_DOCUMENT", "--max-document", in: 1...1 << 30) { limits.maximumDocumentBytes = value }
         if let value = try number(maxInFlight, "GLOSS_MAX_IN_FLIGHT", "--max-in-flight", in: 1...100_000) { limits.maximumInFlight = value }
+        if let value = try number(maxRunning, "GLOSS_MAX_RUNNING", "--max-running", in: 1...10_000) { limits.maximumRunningPerConnection = value }
         if let value = try number(authTimeout, "GLOSS_AUTH_TIMEOUT", "--auth-timeout", in: 1...86_400) { limits.authenticationTimeout = .seconds(value) }
         if let value = try number(idleTimeout, "GLOSS_IDLE_TIMEOUT", "--idle-timeout", in: 1...604_800) { limits.idleTimeout = .seconds(value) }
         if let value = try number(maxConnections, "GLOSS_MAX_CONNECTIONS", "--max-connections", in: 1...10_000_000) { limits.maximumConnections = value }

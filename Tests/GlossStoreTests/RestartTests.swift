@@ -28,7 +28,12 @@ struct RestartTests {
             async let outage: Void = {
                 try await Task.sleep(for: .milliseconds(300))
                 try cluster.stop()
-                try await Task.sleep(for: .milliseconds(1_500))
+                // Stay down until writers have met the outage (however busy this machine is), then a little longer.
+                let down = ContinuousClock.now
+                while errors.retryable.withLock({ $0 }) == 0, ContinuousClock.now - down < .seconds(60) {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                try await Task.sleep(for: .milliseconds(500))
                 _ = try cluster.start()
                 errors.restarted.withLock { $0 = true }
             }()
