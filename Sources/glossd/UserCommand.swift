@@ -91,7 +91,7 @@ struct UserCommand: AsyncParsableCommand {
             if users.isEmpty { print("no users yet: glossd user add NAME --project P --role R") }
             for user in users {
                 let roles = user.roles.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.rawValue)" }.joined(separator: ",")
-                print("\(user.name)\troles=\(roles.isEmpty ? "-" : roles)\ttokens=\(user.activeTokens)")
+                print("\(Excerpt.of(user.name, limit: Limits.maximumAuthorLength))\troles=\(roles.isEmpty ? "-" : roles)\ttokens=\(user.activeTokens)")
             }
         }
     }
@@ -130,7 +130,7 @@ struct ProjectCommand: AsyncParsableCommand {
         func run() async throws {
             let projects = try await onStore(store) { store in try await store.projects() }
             if projects.isEmpty { print("no projects yet: glossd project add ID") }
-            for project in projects { print("\(project.id)\tdocuments=\(project.documents)\t\(project.title)") }
+            for project in projects { print("\(project.id)\tdocuments=\(project.documents)\t\(Excerpt.of(project.title, limit: 200))") }
         }
     }
 }
