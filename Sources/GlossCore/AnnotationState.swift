@@ -169,6 +169,7 @@ public struct AnnotationState: Hashable, Sendable {
             seen = seenContext(for: payload)
             seen.formUnion(CausalContext(vector))
         }
+        try checkTagLimits(payload)
         if Self.isEdit(payload), let deletion = heldDeletion(seenIn: seen) {
             throw CoreError(
                 .annotationDeleted,
@@ -178,6 +179,26 @@ public struct AnnotationState: Hashable, Sendable {
         let operation = AnnotationOperation(dot: dot, timestamp: timestamp, author: author, annotation: id, context: seen, payload: payload)
         try operation.validate()
         return operation
+    }
+
+    /// Refuses a tag operation past the limits: more than ``Limits/maximumTagsPerAnnotation``
+    /// present, or more than ``Limits/maximumTagNamesPerAnnotation`` names ever written.
+    private func checkTagLimits(_ payload: AnnotationOperation.Payload) throws(CoreError) {
+        let name: String
+        switch payload {
+        case .addTag(let tag), .removeTag(let tag): name = tag
+        default: return
+        }
+        let register = tags[Tag(name)]
+        if register == nil, tags.count >= Limits.maximumTagNamesPerAnnotation {
+            throw CoreError(
+                .valueTooLong,
+                "annotation \(id) has had \(tags.count) different tag names, the limit; reuse one of its tags"
+            )
+        }
+        if case .addTag = payload, register?.isEmpty ?? true, presentTags.count >= Limits.maximumTagsPerAnnotation {
+            throw CoreError(.valueTooLong, "annotation \(id) has \(presentTags.count) tags, the limit; remove one first")
+        }
     }
 
     /// A deletion still held by the lifecycle register whose dot `seen` contains:

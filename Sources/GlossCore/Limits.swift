@@ -8,8 +8,11 @@ public enum Limits {
     public static let maximumReviewCommentLength = 5_000
     /// Longest tag, in code points.
     public static let maximumTagLength = 100
-    /// Most tags a create operation may carry.
+    /// Most tags an annotation carries at once (a create's tags included).
     public static let maximumTagsPerAnnotation = 100
+    /// Most different tag names ever written on one annotation, removed ones included
+    /// (each keeps a small register, so that a removal merges with a concurrent addition).
+    public static let maximumTagNamesPerAnnotation = 1_000
     /// Longest author name, in code points.
     public static let maximumAuthorLength = 64
     /// Longest quote, in code points.

@@ -102,6 +102,28 @@ struct CausalContextTests {
         #expect(replica.counter == 1, "a refused operation uses no counter")
     }
 
+    @Test("Tags on one annotation are bounded: 100 at once, 1,000 names ever written")
+    func tagLimits() throws {
+        var replica = Replica(id: a)
+        let id = AnnotationID.random()
+        let span = try DocumentText("Kishida met Biden").span(start: 0, end: 7)
+        try replica.perform(.create(AnnotationSeed(project: try ProjectID("p"), document: try DocumentID("d"), span: span)), on: id, by: "ana", wallClockMilliseconds: 1)
+        for index in 0..<Limits.maximumTagsPerAnnotation { try replica.perform(.addTag("t\(index)"), on: id, by: "ana", wallClockMilliseconds: 2) }
+        #expect { try replica.perform(.addTag("one-more"), on: id, by: "ana", wallClockMilliseconds: 3) } throws: { ($0 as? CoreError)?.code == .valueTooLong }
+        try replica.perform(.addTag("t0"), on: id, by: "ana", wallClockMilliseconds: 3)
+        try replica.perform(.removeTag("t0"), on: id, by: "ana", wallClockMilliseconds: 3)
+        try replica.perform(.addTag("one-more"), on: id, by: "ana", wallClockMilliseconds: 3)
+        var written = 101
+        while written < Limits.maximumTagNamesPerAnnotation {
+            try replica.perform(.removeTag("gone-\(written)"), on: id, by: "ana", wallClockMilliseconds: 4)
+            written += 1
+        }
+        #expect { try replica.perform(.removeTag("another"), on: id, by: "ana", wallClockMilliseconds: 5) } throws: { ($0 as? CoreError)?.code == .valueTooLong }
+        #expect { try replica.perform(.addTag("another"), on: id, by: "ana", wallClockMilliseconds: 5) } throws: { ($0 as? CoreError)?.code == .valueTooLong }
+        try replica.perform(.removeTag("t1"), on: id, by: "ana", wallClockMilliseconds: 5)
+        #expect(replica.annotations[id]?.presentTags.count == 99)
+    }
+
     @Test("U+0000 (NUL) is refused in every text field of an operation and of a document, before it reaches storage")
     func nulRefusedEverywhere() throws {
         var replica = Replica(id: a)
