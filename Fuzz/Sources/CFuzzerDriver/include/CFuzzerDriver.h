@@ -1,0 +1,12 @@
+#ifndef GLOSS_CFUZZERDRIVER_H
+#define GLOSS_CFUZZERDRIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// libFuzzer's entry point for programs that have their own `main`
+/// (compiler-rt, FuzzerDriver.cpp): parses libFuzzer's flags from `argc`/`argv`
+/// and runs `callback` on every input. Linked in by `-sanitize=fuzzer`.
+int LLVMFuzzerRunDriver(int *argc, char ***argv, int (*callback)(const uint8_t *data, size_t size));
+
+#endif
