@@ -161,15 +161,24 @@ public struct AnnotationState: Hashable, Sendable {
         _ payload: AnnotationOperation.Payload, dot: Dot, timestamp: HLCTimestamp, author: String, vector: VersionVector,
         declared: [Dot]? = nil
     ) throws(CoreError) -> AnnotationOperation {
+        try operation(payload, dot: dot, timestamp: timestamp, author: author, vector: vector, declaredContext: declared.map(declaredContext(of:)))
+    }
+
+    /// ``operation(_:dot:timestamp:author:vector:declared:)`` with the declared revision
+    /// already read by ``declaredContext(of:)``: a request writing many operations on
+    /// one annotation reads its revision once, not once per operation.
+    public func operation(
+        _ payload: AnnotationOperation.Payload, dot: Dot, timestamp: HLCTimestamp, author: String, vector: VersionVector,
+        declaredContext: CausalContext?
+    ) throws(CoreError) -> AnnotationOperation {
+        try checkTagLimits(payload)
         var seen: CausalContext
-        if let declared, !Self.isCreate(payload) {
-            let known = self.seen
-            seen = CausalContext(vector: VersionVector(), dots: declared.filter { known.contains($0) })
+        if let declaredContext, !Self.isCreate(payload) {
+            seen = declaredContext
         } else {
             seen = seenContext(for: payload)
             seen.formUnion(CausalContext(vector))
         }
-        try checkTagLimits(payload)
         if Self.isEdit(payload), let deletion = heldDeletion(seenIn: seen) {
             throw CoreError(
                 .annotationDeleted,
@@ -199,6 +208,14 @@ public struct AnnotationState: Hashable, Sendable {
         if case .addTag = payload, register?.isEmpty ?? true, presentTags.count >= Limits.maximumTagsPerAnnotation {
             throw CoreError(.valueTooLong, "annotation \(id) has \(presentTags.count) tags, the limit; remove one first")
         }
+    }
+
+    /// The dots of a declared revision that this state has seen, as a causal context:
+    /// what an edit declaring `dots` replaces. Dots it never saw are dropped, so no
+    /// client can cancel writes it was never shown.
+    public func declaredContext(of dots: [Dot]) -> CausalContext {
+        let known = seen
+        return CausalContext(vector: VersionVector(), dots: dots.filter { known.contains($0) })
     }
 
     /// A deletion still held by the lifecycle register whose dot `seen` contains:

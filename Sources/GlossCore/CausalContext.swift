@@ -25,10 +25,22 @@ public struct CausalContext: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// A context from a vector and any dots; normalizes to canonical form.
+    ///
+    /// One pass over the sorted dots: a dot just above its replica's coverage extends
+    /// the vector; once a replica has a gap, its later dots can only be extras. So
+    /// ten thousand scattered dots cost a sort, not ten thousand insertions.
     public init(vector: VersionVector, dots: [Dot]) {
         self.vector = vector
         extras = []
-        for dot in dots.sorted() { insert(dot) }
+        for dot in dots.sorted() {
+            let covered = self.vector[dot.replica]
+            if dot.counter <= covered { continue }
+            if dot.counter == covered + 1 {
+                self.vector.advance(dot.replica, to: dot.counter)
+            } else if extras.last != dot {
+                extras.append(dot)
+            }
+        }
     }
 
     /// Whether nothing is included.

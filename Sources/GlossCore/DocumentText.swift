@@ -69,6 +69,9 @@ public struct DocumentText: Sendable {
     public func span(quoting quote: String, occurrence: Int? = nil) throws(CoreError) -> Span {
         let needle = Array(quote.unicodeScalars)
         guard !needle.isEmpty else { throw CoreError(.quoteEmpty, "the quote to find is empty") }
+        guard needle.count <= Limits.maximumQuoteLength else {
+            throw CoreError(.valueTooLong, "the quote has \(needle.count) code points; the limit is \(Limits.maximumQuoteLength)")
+        }
         let found = occurrences(of: needle)
         let boundaries = Set(characterBoundaries(among: found + found.map { $0 + needle.count }))
         let starts = found.filter { boundaries.contains($0) && boundaries.contains($0 + needle.count) }
@@ -186,17 +189,27 @@ public struct DocumentText: Sendable {
         }
     }
 
+    /// Every start of `needle` in the text, overlapping ones included, in linear time
+    /// (Knuth–Morris–Pratt, 1977): a long quote on a long document costs its length
+    /// plus the document's, never their product.
     private func occurrences(of needle: [Unicode.Scalar]) -> [Int] {
         guard !needle.isEmpty, needle.count <= scalars.count else { return [] }
+        var border = [0] + Array(repeating: 0, count: needle.count - 1)
+        var length = 0
+        for index in 1..<needle.count {
+            while length > 0, needle[index] != needle[length] { length = border[length - 1] }
+            if needle[index] == needle[length] { length += 1 }
+            border[index] = length
+        }
         var found: [Int] = []
-        let first = needle[0]
-        for start in 0...(scalars.count - needle.count) where scalars[start] == first {
-            var matched = true
-            for offset in 1..<needle.count where scalars[start + offset] != needle[offset] {
-                matched = false
-                break
+        var matched = 0
+        for (position, scalar) in scalars.enumerated() {
+            while matched > 0, scalar != needle[matched] { matched = border[matched - 1] }
+            if scalar == needle[matched] { matched += 1 }
+            if matched == needle.count {
+                found.append(position - needle.count + 1)
+                matched = border[matched - 1]
             }
-            if matched { found.append(start) }
         }
         return found
     }

@@ -139,7 +139,9 @@ public enum LineParser {
             guard cursor.peek == UInt8(ascii: "}") else { throw malformed("an escape \\u{… is not closed after at most 6 hexadecimal digits") }
             let hex = cursor.text(start..<cursor.position)
             cursor.advance()
-            guard (1...6).contains(hex.utf8.count), let value = UInt32(hex, radix: 16), let scalar = Unicode.Scalar(value) else {
+            guard (1...6).contains(hex.utf8.count), hex.utf8.allSatisfy(Byte.isHexDigit), let value = UInt32(hex, radix: 16),
+                let scalar = Unicode.Scalar(value)
+            else {
                 throw malformed("\\u{\(Excerpt.of(hex))} is not a Unicode code point")
             }
             guard scalar != "\u{0}" else {
@@ -149,6 +151,27 @@ public enum LineParser {
         default:
             throw malformed("unknown escape \\\(Excerpt.escaped(Unicode.Scalar(byte))); use \\\", \\\\, \\n, \\r, \\t or \\u{HEX}")
         }
+    }
+
+    /// The tag a line starts with, read the way ``parse(_:maximumLength:)`` reads it
+    /// (leading spaces skipped, a final carriage return ignored), if it is a valid
+    /// client tag: so that a line refused for any reason is answered under its tag.
+    /// Reads at most the first few dozen bytes.
+    public static func tag<Bytes: Collection<UInt8>>(in bytes: Bytes) -> String? {
+        var word: [UInt8] = []
+        var started = false
+        for byte in bytes.prefix(4 * maximumWordLength) {
+            if byte == Byte.space || byte == Byte.tab {
+                if started { break }
+                continue
+            }
+            started = true
+            word.append(byte)
+            guard word.count <= maximumWordLength + 1 else { return nil }
+        }
+        if word.last == Byte.carriageReturn { word.removeLast() }
+        let text = String(decoding: word, as: UTF8.self)
+        return isTag(text) ? text : nil
     }
 
     /// Whether `text` is a valid client tag: 1 to 32 letters, digits, `.`, `_` or `-`.
@@ -234,6 +257,10 @@ enum Byte {
     }
 
     static func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
+
+    static func isHexDigit(_ byte: UInt8) -> Bool {
+        isDigit(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
+    }
 }
 
 extension Unicode.Scalar {

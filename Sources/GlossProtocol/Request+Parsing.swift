@@ -57,10 +57,14 @@ extension Request {
             guard let target = try spanTarget(&reader) else {
                 throw ProtocolError(.badArgument, "ADD needs start= and end= (code points) or quote= [occurrence=]")
             }
+            let tags = reader.repeated("tag")
+            guard tags.count <= Limits.maximumTagsPerAnnotation else {
+                throw ProtocolError(.badArgument, "ADD takes at most \(Limits.maximumTagsPerAnnotation) tag=; got \(tags.count)")
+            }
             return .add(
                 NewAnnotation(
                     document: document, target: target, label: try reader.optional("label") ?? "", note: try reader.optional("note") ?? "",
-                    tags: reader.repeated("tag")
+                    tags: tags
                 )
             )
         case .get: return .get(try annotationID(&reader))
@@ -82,6 +86,9 @@ extension Request {
             let id = try annotationID(&reader)
             let tags = reader.repeated("tag")
             guard !tags.isEmpty else { throw ProtocolError(.badArgument, "\(verb.rawValue) needs at least one tag=") }
+            guard tags.count <= Limits.maximumTagsPerAnnotation else {
+                throw ProtocolError(.badArgument, "\(verb.rawValue) takes at most \(Limits.maximumTagsPerAnnotation) tag= at once; got \(tags.count)")
+            }
             return verb == .tag ? .tag(id, tags) : .untag(id, tags)
         case .delete: return .delete(try annotationID(&reader))
         case .restore: return .restore(try annotationID(&reader))

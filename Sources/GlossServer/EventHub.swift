@@ -9,6 +9,7 @@ import Synchronization
 /// anywhere (this process, another process, a peer) are routed alike.
 final class EventHub: Sendable {
     private struct Subscriber {
+        let key: Int
         let number: Int
         let scope: Scope
         let outbox: Outbox
@@ -37,7 +38,7 @@ final class EventHub: Sendable {
         registry.withLock { registry in
             let key = registry.nextKey
             registry.nextKey += 1
-            registry.subscribers[key] = Subscriber(number: number, scope: scope, outbox: outbox, onOverflow: onOverflow)
+            registry.subscribers[key] = Subscriber(key: key, number: number, scope: scope, outbox: outbox, onOverflow: onOverflow)
             switch scope {
             case .document(let document): registry.byDocument[document, default: []].insert(key)
             case .project(let project): registry.byProject[project, default: []].insert(key)
@@ -64,32 +65,42 @@ final class EventHub: Sendable {
     }
 
     /// Sends an event for every operation of a commit to the subscriptions that follow it.
+    ///
+    /// Commits are published one at a time, in commit order. The lock is held only to
+    /// pick the subscribers and number their events; the lines are built and queued
+    /// outside it, so a large annotation or many subscribers never hold up a
+    /// `SUBSCRIBE` or an `UNSUBSCRIBE` waiting for the registry.
     func publish(_ group: CommittedGroup) {
-        var overflowed: [@Sendable () -> Void] = []
+        var deliveries: [(subscriber: Subscriber, record: AnnotationRecord, change: String, author: String)] = []
+        var records: [AnnotationID: AnnotationRecord] = [:]
         registry.withLock { registry in
             guard !registry.subscribers.isEmpty else { return }
             for operation in group.operations {
-                guard let state = group.states[operation.annotation], let view = state.view else { continue }
-                var keys = registry.byDocument[DocumentKey(project: view.project, document: view.document)] ?? []
-                keys.formUnion(registry.byProject[view.project] ?? [])
-                guard !keys.isEmpty else { continue }
-                let record = AnnotationRecord(view, revision: state.revision)
+                guard let state = group.states[operation.annotation], let origin = state.origin else { continue }
+                var keys = registry.byDocument[origin.documentKey] ?? []
+                keys.formUnion(registry.byProject[origin.project] ?? [])
+                guard !keys.isEmpty, let view = state.view else { continue }
+                let record = records[operation.annotation] ?? AnnotationRecord(view, revision: state.revision)
+                records[operation.annotation] = record
                 for key in keys.sorted() {
                     guard var subscriber = registry.subscribers[key] else { continue }
                     subscriber.sequence += 1
-                    let event = EventRecord(
-                        subscription: subscriber.number, sequence: subscriber.sequence, change: operation.kind,
-                        author: operation.author, annotation: record
-                    )
-                    if subscriber.outbox.sendEvent(event.line) {
-                        registry.subscribers[key] = subscriber
-                    } else {
-                        overflowed.append(subscriber.onOverflow)
-                        Self.remove(key, from: &registry)
-                    }
+                    registry.subscribers[key] = subscriber
+                    deliveries.append((subscriber, record, operation.kind, operation.author))
                 }
             }
         }
-        for notify in overflowed { notify() }
+        var overflowed: [Int] = []
+        for delivery in deliveries where !overflowed.contains(delivery.subscriber.key) {
+            let event = EventRecord(
+                subscription: delivery.subscriber.number, sequence: delivery.subscriber.sequence, change: delivery.change,
+                author: delivery.author, annotation: delivery.record
+            )
+            if !delivery.subscriber.outbox.sendEvent(event.line) {
+                overflowed.append(delivery.subscriber.key)
+                remove(delivery.subscriber.key)
+                delivery.subscriber.onOverflow()
+            }
+        }
     }
 }

@@ -5,66 +5,110 @@ import Synchronization
 /// A connection's outgoing lines. Replies and events are queued whole, so a
 /// request's result lines and its final reply are never interleaved with
 /// another's; one writer task sends whatever has queued up in one write (one
-/// TLS record batch, one system call). Pushed events are counted, so a
-/// subscriber that stops reading is noticed instead of growing the queue.
+/// TLS record batch, one system call). Pushed events are counted, and every
+/// queued byte too, so a client that stops reading is noticed instead of
+/// growing the queue: events past the limits are refused (the subscriber is
+/// dropped), and the session waits for replies to drain before it reads more
+/// requests (``waitUntilDrained(below:)``).
 final class Outbox: Sendable {
     private struct State {
         var chunks: [ByteBuffer] = []
         var queuedEvents = 0
         var eventsInChunks = 0
+        /// Bytes queued or being written.
+        var queuedBytes = 0
         var finished = false
         var waiter: CheckedContinuation<Void, Never>?
+        var drainWaiters: [(limit: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
     private let state = Mutex(State())
     private let maximumQueuedEvents: Int
+    private let maximumQueuedBytes: Int
 
-    init(maximumQueuedEvents: Int) {
+    init(maximumQueuedEvents: Int, maximumQueuedBytes: Int) {
         self.maximumQueuedEvents = maximumQueuedEvents
+        self.maximumQueuedBytes = maximumQueuedBytes
     }
 
     /// Queues lines to be sent together.
     func send(_ lines: [Line]) {
-        let bytes = Self.encode(lines)
+        send(encoded: Self.encode(lines))
+    }
+
+    /// Queues bytes already encoded as lines.
+    func send(encoded bytes: ByteBuffer) {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard !state.finished else { return nil }
             state.chunks.append(bytes)
+            state.queuedBytes += bytes.readableBytes
             return state.waiter.take()
         }
         waiter?.resume()
     }
 
-    /// Queues one pushed event; `false` (and nothing queued) when the subscriber is too far behind.
+    /// Queues one pushed event; `false` (and nothing queued) when the subscriber is too
+    /// far behind: as many events, or as many bytes, as the limits allow are waiting.
     func sendEvent(_ line: Line) -> Bool {
         let bytes = Self.encode([line])
         let (admitted, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
             guard !state.finished else { return (true, nil) }
-            guard state.queuedEvents < maximumQueuedEvents else { return (false, nil) }
+            guard state.queuedEvents < maximumQueuedEvents, state.queuedBytes + bytes.readableBytes <= maximumQueuedBytes else { return (false, nil) }
             state.queuedEvents += 1
             state.eventsInChunks += 1
             state.chunks.append(bytes)
+            state.queuedBytes += bytes.readableBytes
             return (true, state.waiter.take())
         }
         waiter?.resume()
         return admitted
     }
 
+    /// Returns once at most `limit` bytes wait to be written (or the outbox is finished):
+    /// a session calls it before reading another request, so a client that does not
+    /// read its replies stops being read instead of filling glossd's memory.
+    func waitUntilDrained(below limit: Int) async {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state in
+                guard state.queuedBytes > limit, !state.finished else { return true }
+                state.drainWaiters.append((limit, continuation))
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
+    /// Resumes the drain waiters whose limit the queue is now under (all of them once finished).
+    private func wakeDrainWaiters(_ state: inout State) -> [CheckedContinuation<Void, Never>] {
+        var ready: [CheckedContinuation<Void, Never>] = []
+        state.drainWaiters.removeAll { waiter in
+            guard state.finished || state.queuedBytes <= waiter.limit else { return false }
+            ready.append(waiter.continuation)
+            return true
+        }
+        return ready
+    }
+
     /// Drops everything queued and not yet being written.
     func discardQueued() {
-        state.withLock { state in
+        let ready = state.withLock { state in
             state.queuedEvents -= state.eventsInChunks
             state.eventsInChunks = 0
+            state.queuedBytes -= state.chunks.reduce(0) { $0 + $1.readableBytes }
             state.chunks.removeAll()
+            return wakeDrainWaiters(&state)
         }
+        for continuation in ready { continuation.resume() }
     }
 
     /// Sends what is queued, then stops; nothing queued after this is sent.
     func finish() {
-        let waiter = state.withLock { state in
+        let (waiter, ready) = state.withLock { state in
             state.finished = true
-            return state.waiter.take()
+            return (state.waiter.take(), wakeDrainWaiters(&state))
         }
         waiter?.resume()
+        for continuation in ready { continuation.resume() }
     }
 
     /// Writes queued lines until ``finish()``; a failed write (the peer is gone) discards the rest.
@@ -74,7 +118,12 @@ final class Outbox: Sendable {
             if !broken {
                 do { try await write(bytes) } catch { broken = true }
             }
-            state.withLock { $0.queuedEvents -= events }
+            let ready = state.withLock { state in
+                state.queuedEvents -= events
+                state.queuedBytes -= bytes.readableBytes
+                return wakeDrainWaiters(&state)
+            }
+            for continuation in ready { continuation.resume() }
         }
     }
 

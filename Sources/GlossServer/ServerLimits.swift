@@ -6,6 +6,13 @@ public struct ServerLimits: Sendable, Hashable {
     public var maximumDocumentBytes = 1024 * 1024
     /// Requests being worked on at once per connection; more are refused (`too-many-requests`).
     public var maximumInFlight = 128
+    /// Bytes of request lines in flight on one connection; past it the connection is not
+    /// read until requests finish (back-pressure, no error). One request always fits.
+    public var maximumInFlightBytes = 16 * 1024 * 1024
+    /// Bytes of replies and events waiting to be written to one connection: events past it
+    /// drop the subscriber (`subscriber-too-slow`); while replies exceed it, the connection
+    /// is not read, so a client that does not read its answers cannot fill glossd's memory.
+    public var maximumQueuedBytes = 16 * 1024 * 1024
     /// Requests of one connection worked on at once; its other requests in flight wait their
     /// turn, so one client cannot occupy the database connections all sessions share.
     public var maximumRunningPerConnection = 8

@@ -15,6 +15,10 @@ final class Session: Sendable {
     private struct State {
         var principal: Principal?
         var inFlight = 0
+        /// Bytes of the request lines being worked on.
+        var inFlightBytes = 0
+        /// The reading loop, waiting for requests in flight to finish (see ``waitForRoom(_:)``).
+        var roomWaiter: CheckedContinuation<Void, Never>?
         var lastActivity = ContinuousClock.now
         /// Subscriptions by number: the hub's key and the project followed.
         var subscriptions: [Int: (key: Int, project: ProjectID)] = [:]
@@ -38,7 +42,7 @@ final class Session: Sendable {
         self.address = address
         self.context = context
         self.logger = logger
-        outbox = Outbox(maximumQueuedEvents: context.limits.maximumQueuedEvents)
+        outbox = Outbox(maximumQueuedEvents: context.limits.maximumQueuedEvents, maximumQueuedBytes: context.limits.maximumQueuedBytes)
         turns = TurnGate(limit: context.limits.maximumRunningPerConnection)
     }
 
@@ -48,21 +52,24 @@ final class Session: Sendable {
         rejection: ProtocolError?
     ) async {
         state.withLock { $0.channel = channel }
-        let writer = Task {
-            await outbox.run { try await outbound.write($0) }
-            try? await channel.close()
-        }
+        let writer = Task { await outbox.run { try await outbound.write($0) } }
         if let rejection {
             close(with: rejection)
             await writer.value
+            try? await channel.close()
             return
         }
         outbox.send([context.greeting.line])
         restartWatchdog()
+        var lines = inbound.makeAsyncIterator()
+        var quitting = false
         await withDiscardingTaskGroup { requests in
             do {
-                for try await item in inbound {
-                    guard await receive(item, requests: &requests) else { break }
+                while let item = try await lines.next() {
+                    guard await receive(item, requests: &requests) else {
+                        quitting = true
+                        break
+                    }
                 }
             } catch {
                 logger.debug("connection ended", metadata: ["error": "\(error)"])
@@ -76,12 +83,31 @@ final class Session: Sendable {
         for key in keys { context.hub.remove(key) }
         if let quitTag { outbox.send([Reply.ok(quitTag, [.named(key: "bye", value: "yes")])]) }
         outbox.finish()
+        if quitting {
+            // The client may still be sending: read and drop its input while the last replies go
+            // out, and for a grace period after. Closing with unread input would make the kernel
+            // reset the connection and throw away replies the client has not read yet.
+            let closer = Task {
+                await writer.value
+                try? await Task.sleep(for: Self.closingGrace)
+                try? await channel.close()
+            }
+            do {
+                while try await lines.next() != nil {}
+            } catch {}
+            closer.cancel()
+        }
         await writer.value
+        try? await channel.close()
     }
 
     /// Handles one inbound line; `false` when the session should stop reading.
     private func receive(_ item: InboundLine, requests: inout DiscardingTaskGroup) async -> Bool {
-        state.withLock { $0.lastActivity = .now }
+        // After a BYE nothing more is answered; the connection is only read until it closes.
+        guard !state.withLock({ state in
+            state.lastActivity = .now
+            return state.closing
+        }) else { return true }
         let bytes: ByteBuffer
         switch item {
         case .tooLong(let prefix, let length):
@@ -121,11 +147,17 @@ final class Session: Sendable {
         default:
             break
         }
+        // Back-pressure: while replies wait to be written, or requests of this size are in
+        // flight, the connection is not read (its client is the one that waits).
+        let size = bytes.readableBytes
+        await outbox.waitUntilDrained(below: context.limits.maximumQueuedBytes)
+        await waitForRoom(size)
         let (principal, draining, admitted) = state.withLock { state -> (Principal?, Bool, Bool) in
             guard state.principal != nil, !state.draining, state.inFlight < context.limits.maximumInFlight else {
                 return (state.principal, state.draining, false)
             }
             state.inFlight += 1
+            state.inFlightBytes += size
             return (state.principal, false, true)
         }
         guard let principal else {
@@ -144,12 +176,30 @@ final class Session: Sendable {
             let lines = await self.perform(request, as: principal)
             self.turns.leave()
             self.outbox.send(lines)
-            self.state.withLock {
-                $0.inFlight -= 1
-                $0.lastActivity = .now
+            let waiter = self.state.withLock { state in
+                state.inFlight -= 1
+                state.inFlightBytes -= size
+                state.lastActivity = .now
+                return state.roomWaiter.take()
             }
+            waiter?.resume()
         }
         return true
+    }
+
+    /// Waits until a request line of `size` bytes fits in ``ServerLimits/maximumInFlightBytes``
+    /// beside those in flight (one request always fits when none is in flight).
+    private func waitForRoom(_ size: Int) async {
+        while state.withLock({ $0.inFlightBytes > 0 && $0.inFlightBytes + size > context.limits.maximumInFlightBytes && !$0.closing }) {
+            await withCheckedContinuation { continuation in
+                let full = state.withLock { state in
+                    guard state.inFlightBytes > 0, state.inFlightBytes + size > context.limits.maximumInFlightBytes, !state.closing else { return false }
+                    state.roomWaiter = continuation
+                    return true
+                }
+                if !full { continuation.resume() }
+            }
+        }
     }
 
     private func perform(_ request: Request, as principal: Principal) async -> [Line] {
@@ -276,10 +326,11 @@ final class Session: Sendable {
     /// holds a session, or a shutdown, open). With `discardingQueued`, lines not
     /// yet written are dropped first (the client is not reading them anyway).
     func close(with error: ProtocolError, discardingQueued: Bool = false) {
-        let (first, channel) = state.withLock { state in
+        let (first, channel, waiter) = state.withLock { state in
             defer { state.closing = true }
-            return (!state.closing, state.channel)
+            return (!state.closing, state.channel, state.roomWaiter.take())
         }
+        waiter?.resume()
         guard first else { return }
         if discardingQueued { outbox.discardQueued() }
         outbox.send([Reply.bye(error)])
@@ -335,9 +386,7 @@ final class Session: Sendable {
 
     /// The tag at the start of a line's bytes, if it has a valid one.
     static func tag(in bytes: ByteBuffer) -> String? {
-        let head = bytes.readableBytesView.prefix(LineParser.maximumWordLength + 2).prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
-        let text = String(decoding: head, as: UTF8.self)
-        return LineParser.isTag(text) ? text : nil
+        LineParser.tag(in: bytes.readableBytesView)
     }
 
     static func describe(_ roles: [ProjectID: Role]) -> String {

@@ -263,7 +263,7 @@ public final class GlossStore: Sendable {
           AND (\(filter.label)::text IS NULL OR label = \(filter.label))
           AND (\(filter.author)::text IS NULL OR last_author = \(filter.author))
           AND (\(filter.status?.rawValue)::text IS NULL OR status = \(filter.status?.rawValue))
-          AND updated_hlc > \(Int64(bitPattern: filter.changedSince?.rawValue ?? 0))
+          AND updated_hlc > \(Int64(clamping: filter.changedSince?.rawValue ?? 0))
           AND (\(filter.includeDeleted) OR NOT deleted)
           AND (NOT \(filter.onlyConflicted) OR conflicted OR delete_conflict)
           AND change_seq > \(cursor)

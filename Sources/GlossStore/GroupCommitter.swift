@@ -264,12 +264,13 @@ actor GroupCommitter {
             var entry = group.states[annotation] ?? cache[annotation] ?? VersionedState(state: AnnotationState(id: annotation), version: 0)
             var (counter, vector) = (group.counter, group.vector)
             var made: [AnnotationOperation] = []
+            let declaredContext = declared.map { entry.state.declaredContext(of: $0) }
             for payload in payloads {
                 do {
                     let operation = try entry.state.operation(
                         payload, dot: Dot(replica: replica, counter: counter + 1),
                         timestamp: clock.now(wallClockMilliseconds: wallClock()), author: author, vector: vector,
-                        declared: declared
+                        declaredContext: declaredContext
                     )
                     counter += 1
                     vector.advance(replica, to: counter)

@@ -20,6 +20,12 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Requests in flight per connection (env GLOSS_MAX_IN_FLIGHT; default 128).")
     var maxInFlight: Int?
 
+    @Option(help: "Bytes of request lines in flight on one connection before it is no longer read until some finish (env GLOSS_MAX_IN_FLIGHT_BYTES; default 16777216).")
+    var maxInFlightBytes: Int?
+
+    @Option(help: "Bytes of answers and events waiting to be written to one connection; past it events drop the subscriber and the connection is not read (env GLOSS_MAX_QUEUED_BYTES; default 16777216).")
+    var maxQueuedBytes: Int?
+
     @Option(help: "Requests of one connection worked on at once; its others wait their turn (env GLOSS_MAX_RUNNING; default 8).")
     var maxRunning: Int?
 
@@ -65,6 +71,8 @@ struct ServerOptions: ParsableArguments {
         if let value = try number(maxDocument, "GLOSS_MAX_DOCUMENT", "--max-document", in: 1...1 << 30) { limits.maximumDocumentBytes = value }
         if let value = try number(maxInFlight, "GLOSS_MAX_IN_FLIGHT", "--max-in-flight", in: 1...100_000) { limits.maximumInFlight = value }
         if let value = try number(maxRunning, "GLOSS_MAX_RUNNING", "--max-running", in: 1...10_000) { limits.maximumRunningPerConnection = value }
+        if let value = try number(maxInFlightBytes, "GLOSS_MAX_IN_FLIGHT_BYTES", "--max-in-flight-bytes", in: 1_024...1 << 34) { limits.maximumInFlightBytes = value }
+        if let value = try number(maxQueuedBytes, "GLOSS_MAX_QUEUED_BYTES", "--max-queued-bytes", in: 1_024...1 << 34) { limits.maximumQueuedBytes = value }
         if let value = try number(authTimeout, "GLOSS_AUTH_TIMEOUT", "--auth-timeout", in: 1...86_400) { limits.authenticationTimeout = .seconds(value) }
         if let value = try number(idleTimeout, "GLOSS_IDLE_TIMEOUT", "--idle-timeout", in: 1...604_800) { limits.idleTimeout = .seconds(value) }
         if let value = try number(maxConnections, "GLOSS_MAX_CONNECTIONS", "--max-connections", in: 1...10_000_000) { limits.maximumConnections = value }

@@ -1,5 +1,7 @@
 import Foundation
 import GlossCore
+import GlossCoreTesting
+import PropertyBased
 import Testing
 
 @Suite("Spans, quotes and offsets")
@@ -66,6 +68,22 @@ struct SpanTests {
     @Test("Overlapping occurrences are counted")
     func overlapping() {
         #expect(DocumentText("aaaa").occurrences(of: "aa") == [0, 1, 2])
+        #expect(DocumentText("abababa").occurrences(of: "aba") == [0, 2, 4])
+        #expect(DocumentText("aabaaab").occurrences(of: "aab") == [0, 4])
+    }
+
+    @Test("Property: the quote search finds exactly what a naive search finds")
+    func searchMatchesNaive() async {
+        let alphabet: [Unicode.Scalar] = ["a", "b", "\u{301}", "東"]
+        await propertyCheck(count: 500, input: Gen.uint64(in: 0...UInt64.max)) { seed in
+            var random = SeededRandom(seed: seed)
+            let text = String(String.UnicodeScalarView((0..<Int.random(in: 0...40, using: &random)).map { _ in alphabet.randomElement(using: &random)! }))
+            let quote = String(String.UnicodeScalarView((0..<Int.random(in: 1...4, using: &random)).map { _ in alphabet.randomElement(using: &random)! }))
+            let scalars = Array(text.unicodeScalars)
+            let needle = Array(quote.unicodeScalars)
+            let naive = scalars.count < needle.count ? [] : (0...(scalars.count - needle.count)).filter { Array(scalars[$0..<($0 + needle.count)]) == needle }
+            #expect(DocumentText(text).occurrences(of: quote) == naive, "\(Array(text.unicodeScalars)) / \(Array(quote.unicodeScalars))")
+        }
     }
 
     @Test("On both corpus files every span's quote equals the text sliced by code points")

@@ -52,6 +52,7 @@ struct LineTests {
         ("a1 P1NG", "malformed"), ("a1 ADD \"open", "malformed"),
         ("a1 ADD \"bad \\q escape\"", "malformed"), ("a1 ADD \"x\"y", "malformed"), ("a1 ADD va\"lue", "malformed"),
         ("a1 ADD \"\\u{110000}\"", "malformed"), ("a1 ADD \"\\u{}\"", "malformed"), ("a1 ADD \"tab\there\"", "malformed"),
+        ("a1 ADD \"\\u{+41}\"", "malformed"), ("a1 ADD \"\\u{-0}\"", "malformed"), ("a1 ADD \"\\u{+0}\"", "malformed"), ("a1 ADD \"\\u{ 41}\"", "malformed"),
         (String(repeating: "x", count: 40) + " PING", "malformed"),
     ])
     func malformed(text: String, code: String) {

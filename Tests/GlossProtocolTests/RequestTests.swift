@@ -59,6 +59,8 @@ struct RequestTests {
         ("a1 SUBSCRIBE", "bad-argument"),
         ("a1 DOC-GET id=a project=bad/p", "bad-argument"),
         ("a1 PING key=k", "bad-argument"),
+        ("a1 TAG id=00000000-0000-0001-0000-000000000002 " + (0...100).map { "tag=t\($0)" }.joined(separator: " "), "bad-argument"),
+        ("a1 ADD doc=d start=0 end=1 " + (0...100).map { "tag=t\($0)" }.joined(separator: " "), "bad-argument"),
         ("a1 HELLO version=one", "bad-argument"),
         ("* PING", "malformed"),
     ])

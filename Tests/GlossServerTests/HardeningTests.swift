@@ -194,4 +194,78 @@ struct HardeningTests {
             return error
         }
     }
+
+    @Test("A client that pipelines large requests and never reads the answers is no longer read; glossd's memory stays bounded")
+    func repliesNobodyReads() async throws {
+        try await ServerProcess.with { server in
+            let ana = try await server.connect(as: "ana")
+            let big = String(repeating: "Kishida met Biden in Washington. ", count: 30_000)
+            _ = try await ana.send(.putDocument(DocumentUpload(project: try ProjectID("news"), id: try DocumentID("big"), title: "Big", text: big)))
+            await ana.close()
+            let before = server.residentMiB
+            let hog = try await RawTLSClient.connect(port: server.port)
+            _ = try await hog.readLine()
+            var burst = Array("a AUTH token=\(server.tokens["rita"]!)\n".utf8)
+            for index in 0..<2_000 { burst += Array("g\(index) DOC-GET id=big\n".utf8) }
+            try await hog.write(burst)
+            try await Task.sleep(for: .seconds(5))
+            let during = server.residentMiB
+            let probe = try await server.connect(as: "ben")
+            _ = try await probe.send(.list(AnnotationQuery(documents: [try DocumentID("article")])))
+            #expect(during - before < 300, "2,000 unread answers of 1 MB each: glossd grew \(Int(during - before)) MiB")
+            await hog.close()
+            await probe.close()
+        }
+    }
+
+    @Test("QUIT in the middle of a burst: every answer before it, and OK bye=yes, reach a client that reads late")
+    func quitDeliversEverything() async throws {
+        try await ServerProcess.with { server in
+            for _ in 0..<3 {
+                let client = try await RawTLSClient.connect(port: server.port)
+                _ = try await client.readLine()
+                var burst = "a AUTH token=\(server.tokens["rita"]!)\n"
+                for index in 0..<40 { burst += "d\(index) DOC-GET id=article\n" }
+                burst += "q QUIT\n" + String(repeating: "p PING\n", count: 20_000)
+                try await client.write(Array(burst.utf8))
+                try await Task.sleep(for: .seconds(3))
+                var finals: Set<String> = []
+                while let line = try? await client.readLine() {
+                    let words = line.split(separator: " ")
+                    if words.count > 1, words[1] == "OK" || words[1] == "ERR" { finals.insert(String(words[0])) }
+                    if line.hasPrefix("q OK bye=yes") { break }
+                }
+                #expect(finals.contains("q") && finals.isSuperset(of: (0..<40).map { "d\($0)" }), "\(finals.count) final answers")
+                #expect(!finals.contains("p"), "nothing after QUIT is answered")
+                await client.close()
+            }
+        }
+    }
+
+    @Test("A tagged line refused for any reason is answered under its tag, leading spaces and a final CR included")
+    func tagsOfRefusedLines() async throws {
+        try await ServerProcess.with { server in
+            let client = try await RawTLSClient.connect(port: server.port)
+            _ = try await client.readLine()
+            try await client.write(Array(" a1 FOO\n  a2   PING\na3\r\n\ta4 BAR x\r\n".utf8))
+            var tags: [String] = []
+            for _ in 0..<4 { tags.append(String(try await client.readLine().prefix { $0 != " " })) }
+            #expect(tags.sorted() == ["a1", "a2", "a3", "a4"], "\(tags)")
+            await client.close()
+        }
+    }
+
+    @Test("LIST since= past every timestamp lists nothing, up to the largest value it takes")
+    func sinceBeyondEverything() async throws {
+        try await ServerProcess.with { server in
+            let ana = try await server.connect(as: "ana")
+            _ = try await ana.send(.add(NewAnnotation(document: DocumentReference(try DocumentID("article")), target: .offsets(start: 0, end: 5))))
+            for since in [UInt64(Int64.max), UInt64(Int64.max) + 1, UInt64.max] {
+                let listed = try await ana.send(.list(AnnotationQuery(documents: [try DocumentID("article")], since: since)))
+                #expect(listed.lines.isEmpty && listed.reply["count"] == "0", "since=\(since)")
+            }
+            #expect(try await ana.send(.list(AnnotationQuery(documents: [try DocumentID("article")], since: 0))).lines.count == 1)
+            await ana.close()
+        }
+    }
 }

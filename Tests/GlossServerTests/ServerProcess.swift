@@ -98,6 +98,18 @@ final class ServerProcess: Sendable {
 
     private var process: Process { running.withLock { $0.process } }
 
+    /// glossd's process id.
+    var pid: Int32 { process.processIdentifier }
+
+    /// glossd's resident memory now, in MiB (from /proc).
+    var residentMiB: Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kib = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+        else { return 0 }
+        return kib / 1024
+    }
+
     /// Sends SIGTERM and waits for the exit status (up to `limit`).
     func stop(within limit: Duration = .seconds(20)) async -> Int32? {
         let process = process
