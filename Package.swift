@@ -200,6 +200,7 @@ if Context.environment["GLOSS_BENCHMARKS"] == "1" {
     package.products.append(.executable(name: "gloss-core-bench", targets: ["gloss-core-bench"]))
     package.products.append(.executable(name: "gloss-store-bench", targets: ["gloss-store-bench"]))
     package.targets.append(.target(name: "HeapUsage", path: "Benchmarks/HeapUsage"))
+    package.targets.append(.target(name: "BenchmarkSupport", path: "Benchmarks/BenchmarkSupport", swiftSettings: sharedSettings))
     package.targets.append(
         .executableTarget(
             name: "gloss-core-bench",
@@ -214,7 +215,7 @@ if Context.environment["GLOSS_BENCHMARKS"] == "1" {
         .executableTarget(
             name: "gloss-server-bench",
             dependencies: [
-                "GlossCore", "GlossProtocol", "GlossClient",
+                "GlossCore", "GlossProtocol", "GlossClient", "BenchmarkSupport",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Benchmarks/ServerBenchmark",
@@ -226,7 +227,7 @@ if Context.environment["GLOSS_BENCHMARKS"] == "1" {
         .executableTarget(
             name: "gloss-reliability-bench",
             dependencies: [
-                "GlossCore", "GlossProtocol", "GlossClient", "GlossTestSupport",
+                "GlossCore", "GlossProtocol", "GlossClient", "GlossTestSupport", "BenchmarkSupport",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Benchmarks/ReliabilityBenchmark",

@@ -8,6 +8,7 @@
 //   soak: writers at a steady total rate with subscribers following the project,
 //   for some minutes; per minute, latency percentiles and events; glossd's memory
 //   at the start and the end.
+import BenchmarkSupport
 import Foundation
 import GlossClient
 import GlossProtocol
@@ -42,32 +43,27 @@ struct BenchOptions: Sendable {
     var serverPID: Int32 = 0
 
     init(_ arguments: [String]) {
-        var index = 1
-        if index < arguments.count, !arguments[index].hasPrefix("--") {
-            mode = arguments[index]
-            index += 1
+        var first = 1
+        if arguments.count > 1, !arguments[1].hasPrefix("--") {
+            mode = arguments[1]
+            first = 2
         }
-        func value() -> String {
-            index += 1
-            guard index < arguments.count else { fatalError("\(arguments[index - 1]) needs a value") }
-            return arguments[index]
-        }
-        while index < arguments.count {
-            switch arguments[index] {
-            case "--host": host = value()
-            case "--port": port = Int(value())!
-            case "--ca-file": caFile = value()
-            case "--token": token = value()
-            case "--project": project = value()
-            case "--seconds": seconds = Double(value())!
-            case "--minutes": minutes = Int(value())!
-            case "--rate": rate = Double(value())!
-            case "--writers": writers = Int(value())!
-            case "--subscribers": subscribers = Int(value())!
-            case "--server-pid": serverPID = Int32(value())!
-            default: fatalError("unknown argument \(arguments[index])")
+        readOptions(arguments, skipping: first) { name, value in
+            switch name {
+            case "--host": host = value
+            case "--port": port = Int(value)!
+            case "--ca-file": caFile = value
+            case "--token": token = value
+            case "--project": project = value
+            case "--seconds": seconds = Double(value)!
+            case "--minutes": minutes = Int(value)!
+            case "--rate": rate = Double(value)!
+            case "--writers": writers = Int(value)!
+            case "--subscribers": subscribers = Int(value)!
+            case "--server-pid": serverPID = Int32(value)!
+            default: return false
             }
-            index += 1
+            return true
         }
     }
 
@@ -77,22 +73,6 @@ struct BenchOptions: Sendable {
         _ = try await connection.send(.auth(token: token))
         return connection
     }
-}
-
-/// A value from /proc/PID/status, in KiB (0 when unknown).
-func memory(_ pid: Int32, _ field: String) -> Int {
-    guard pid > 0, let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
-    for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
-        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "0") ?? 0
-    }
-    return 0
-}
-
-func raiseFileLimit() {
-    var limit = rlimit()
-    getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-    limit.rlim_cur = limit.rlim_max
-    setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
 }
 
 /// Milliseconds of a duration.

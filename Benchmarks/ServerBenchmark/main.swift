@@ -5,6 +5,7 @@
 //   (or paced to a total rate); prints operations per second and latency
 //   percentiles from an HdrHistogram, plus glossd's memory when --server-pid is given.
 //   idle: opens N authenticated connections, holds them, prints glossd's memory.
+import BenchmarkSupport
 import Foundation
 import GlossClient
 import GlossCore
@@ -25,27 +26,21 @@ struct Options {
     var serverPID: Int32 = 0
 
     init(_ arguments: [String]) {
-        var index = 1
-        func value() -> String {
-            index += 1
-            guard index < arguments.count else { fatalError("\(arguments[index - 1]) needs a value") }
-            return arguments[index]
-        }
-        while index < arguments.count {
-            switch arguments[index] {
-            case "--host": host = value()
-            case "--port": port = Int(value())!
-            case "--ca-file": caFile = value()
-            case "--token": token = value()
-            case "--mode": mode = value()
-            case "--connections": connections = Int(value())!
-            case "--pipeline": pipeline = Int(value())!
-            case "--seconds": seconds = Double(value())!
-            case "--rate": rate = Double(value())!
-            case "--server-pid": serverPID = Int32(value())!
-            default: fatalError("unknown argument \(arguments[index])")
+        readOptions(arguments) { name, value in
+            switch name {
+            case "--host": host = value
+            case "--port": port = Int(value)!
+            case "--ca-file": caFile = value
+            case "--token": token = value
+            case "--mode": mode = value
+            case "--connections": connections = Int(value)!
+            case "--pipeline": pipeline = Int(value)!
+            case "--seconds": seconds = Double(value)!
+            case "--rate": rate = Double(value)!
+            case "--server-pid": serverPID = Int32(value)!
+            default: return false
             }
-            index += 1
+            return true
         }
     }
 }
@@ -68,22 +63,6 @@ final class Recorder: Sendable {
 /// Connections opened by concurrent lanes.
 final class ConnectionBag: Sendable {
     let connections = Mutex<[GlossConnection]>([])
-}
-
-/// A value from /proc/PID/status, in KiB.
-func memory(_ pid: Int32, _ field: String) -> Int {
-    guard pid > 0, let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
-    for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
-        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "0") ?? 0
-    }
-    return 0
-}
-
-func raiseFileLimit() {
-    var limit = rlimit()
-    getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-    limit.rlim_cur = limit.rlim_max
-    setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
 }
 
 func connect(_ options: Options) async throws -> GlossConnection {
