@@ -142,32 +142,30 @@ func connectionFlood(_ options: BenchOptions, _ tally: Tally) async {
 /// Four connections each sending 2,000 LIST requests in one write, then reading every reply.
 func pipelining(_ options: BenchOptions, _ tally: Tally) async {
     let burst = Array("a AUTH token=\(options.token)\n".utf8) + Array((0..<2_000).map { "p\($0) LIST project=\(options.project) limit=1\n" }.joined().utf8)
-    await withDiscardingTaskGroup { group in
-        for _ in 0..<4 {
-            group.addTask {
-                while !Task.isCancelled {
-                    guard let client = try? await RawTLSClient.connect(host: options.host, port: options.port) else { continue }
-                    _ = try? await client.readLine()
-                    try? await client.write(burst)
-                    await count(client, replies: 2_001, into: tally)
-                    await client.close()
-                }
-            }
-        }
+    await greetedLanes(4, options) { client in
+        try? await client.write(burst)
+        await count(client, replies: 2_001, into: tally)
     }
 }
 
 /// Four lanes trying random tokens, each on a fresh connection.
 func tokenGuessing(_ options: BenchOptions, _ tally: Tally) async {
+    await greetedLanes(4, options) { client in
+        let guess = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        try? await client.write(Array("g AUTH token=gloss_\(Int.random(in: 1...1_000))_\(guess)\n".utf8))
+        await count(client, replies: 1, into: tally)
+    }
+}
+
+/// `lanes` loops, each connecting, reading the greeting, running `body` and closing, until cancelled.
+func greetedLanes(_ lanes: Int, _ options: BenchOptions, _ body: @escaping @Sendable (RawTLSClient) async -> Void) async {
     await withDiscardingTaskGroup { group in
-        for _ in 0..<4 {
+        for _ in 0..<lanes {
             group.addTask {
                 while !Task.isCancelled {
                     guard let client = try? await RawTLSClient.connect(host: options.host, port: options.port) else { continue }
                     _ = try? await client.readLine()
-                    let guess = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
-                    try? await client.write(Array("g AUTH token=gloss_\(Int.random(in: 1...1_000))_\(guess)\n".utf8))
-                    await count(client, replies: 1, into: tally)
+                    await body(client)
                     await client.close()
                 }
             }
