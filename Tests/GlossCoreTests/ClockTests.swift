@@ -26,6 +26,18 @@ struct ClockTests {
         #expect(clock.now(wallClockMilliseconds: 1_300) > merged)
     }
 
+    @Test("A remote timestamp in the same millisecond as the last one moves the clock past the remote (5000.1, receive 5000.3: above 5000.3)")
+    func sameMillisecondReceive() throws {
+        for wall in [UInt64(4_000), 5_000] {
+            var clock = HybridLogicalClock(last: HLCTimestamp(milliseconds: 5_000, logical: 1))
+            let merged = try clock.receive(HLCTimestamp(milliseconds: 5_000, logical: 3), wallClockMilliseconds: wall)
+            #expect(merged == HLCTimestamp(milliseconds: 5_000, logical: 4), "wall clock \(wall)")
+            #expect(clock.now(wallClockMilliseconds: wall) == HLCTimestamp(milliseconds: 5_000, logical: 5))
+        }
+        var ahead = HybridLogicalClock(last: HLCTimestamp(milliseconds: 5_000, logical: 9))
+        #expect(try ahead.receive(HLCTimestamp(milliseconds: 5_000, logical: 3), wallClockMilliseconds: 5_000) == HLCTimestamp(milliseconds: 5_000, logical: 10))
+    }
+
     @Test("A remote timestamp beyond the drift limit is refused and leaves the clock alone")
     func driftRefused() {
         var clock = HybridLogicalClock(maximumDriftMilliseconds: 1_000)
