@@ -1,39 +1,42 @@
-/// Everything one replica holds of the annotations, with its clock and counter:
+/// Everything one replica holds of the annotations, with its sequencer:
 /// the pure model of a Gloss server that the store persists and the tests simulate.
 public struct Replica: Sendable {
-    /// This replica's id.
-    public let id: ReplicaID
-    /// Its hybrid logical clock.
-    public private(set) var clock: HybridLogicalClock
-    /// The counter of the last operation it made.
-    public private(set) var counter: UInt64
-    /// Every operation applied here, from any replica.
-    public private(set) var applied = CausalContext()
+    /// Its counter, clock and applied operations.
+    public private(set) var sequencer: Sequencer
     /// The annotations, by id.
     public private(set) var annotations: [AnnotationID: AnnotationState] = [:]
 
     /// An empty replica.
     public init(id: ReplicaID, clock: HybridLogicalClock = HybridLogicalClock(), counter: UInt64 = 0) {
-        self.id = id
-        self.clock = clock
-        self.counter = counter
+        sequencer = Sequencer(replica: id, clock: clock, counter: counter)
     }
+
+    /// This replica's id.
+    public var id: ReplicaID { sequencer.replica }
+    /// Its hybrid logical clock.
+    public var clock: HybridLogicalClock { sequencer.clock }
+    /// The counter of the last operation it made.
+    public var counter: UInt64 { sequencer.counter }
+    /// Every operation applied here, from any replica.
+    public var applied: CausalContext { sequencer.applied }
 
     /// Makes a local operation, applies it here and returns it for replication.
     ///
     /// The operation's context is what this replica has seen of the part of the
     /// annotation it writes, joined with every operation applied here so far.
-    /// - Throws: the validation errors of ``AnnotationOperation/validate()``.
+    /// - Throws: the validation errors of ``AnnotationOperation/validate()``; nothing changes then.
     @discardableResult
     public mutating func perform(
         _ payload: AnnotationOperation.Payload, on annotation: AnnotationID, by author: String, wallClockMilliseconds: UInt64
     ) throws(CoreError) -> AnnotationOperation {
+        var draft = sequencer
+        let vector = draft.vector
+        let (dot, timestamp) = draft.stampLocal(wallClockMilliseconds: wallClockMilliseconds)
         let operation = try (annotations[annotation] ?? AnnotationState(id: annotation)).operation(
-            payload, dot: Dot(replica: id, counter: counter + 1), timestamp: clock.now(wallClockMilliseconds: wallClockMilliseconds),
-            author: author, vector: applied.vector
+            payload, dot: dot, timestamp: timestamp, author: author, vector: vector
         )
-        counter += 1
-        apply(operation)
+        sequencer = draft
+        annotations[annotation, default: AnnotationState(id: annotation)].apply(operation)
         return operation
     }
 
@@ -44,10 +47,10 @@ public struct Replica: Sendable {
     ///   timestamp is too far in the future; nothing changes then.
     @discardableResult
     public mutating func receive(_ operation: AnnotationOperation, wallClockMilliseconds: UInt64) throws(CoreError) -> Bool {
-        try operation.validate()
-        if applied.contains(operation.dot) { return false }
-        try clock.receive(operation.timestamp, wallClockMilliseconds: wallClockMilliseconds)
-        apply(operation)
+        let admission = try sequencer.admit([operation], wallClockMilliseconds: wallClockMilliseconds)
+        if let held = admission.held.first { throw held.reason }
+        guard let accepted = admission.accepted.first else { return false }
+        annotations[accepted.annotation, default: AnnotationState(id: accepted.annotation)].apply(accepted)
         return true
     }
 
@@ -55,10 +58,9 @@ public struct Replica: Sendable {
     /// Returns whether it was new here.
     @discardableResult
     public mutating func apply(_ operation: AnnotationOperation) -> Bool {
-        if applied.contains(operation.dot) { return false }
+        if sequencer.applied.contains(operation.dot) { return false }
         annotations[operation.annotation, default: AnnotationState(id: operation.annotation)].apply(operation)
-        applied.insert(operation.dot)
-        if operation.dot.replica == id, operation.dot.counter > counter { counter = operation.dot.counter }
+        sequencer.record(operation.dot)
         return true
     }
 

@@ -27,11 +27,15 @@ extension GlossStore {
         let work = WriteRequest.Work.local(payloads: payloads, annotation: annotation, author: author, declared: declared)
         // The committer looks the key up with its group (and answers a second use of
         // the key within one group as a replay of the first), so a retry never writes twice.
-        return try await submit(work, key: key)
+        guard case .keyed(let outcome) = try await submit(work, key: key) else {
+            throw StoreError(.internalError, "a local write was answered as operations from elsewhere")
+        }
+        return outcome
     }
 
-    /// Tells `observer` about every commit of this process, in commit order,
-    /// before the writers are answered. It must return quickly.
+    /// Tells `observer` about every later commit of this process, in commit order,
+    /// before the writers are answered. It must return quickly. Any number of
+    /// observers may be added; each sees every commit.
     public func observeCommits(_ observer: @escaping @Sendable (CommittedGroup) -> Void) async {
         await committer.observe(observer)
     }

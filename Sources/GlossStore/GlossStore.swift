@@ -129,19 +129,28 @@ public final class GlossStore: Sendable {
     /// The operation's dot, timestamp and causal context are assigned in commit order.
     /// - Throws: ``StoreError/Code/invalid`` (with the core's error) or ``StoreError/Code/unavailable``.
     public func perform(_ payload: AnnotationOperation.Payload, on annotation: AnnotationID, by author: String) async throws(StoreError) -> AnnotationOperation {
-        guard case .written(let operations) = try await submit(.local(payloads: [payload], annotation: annotation, author: author, declared: nil))
+        guard case .keyed(.written(let operations)) = try await submit(.local(payloads: [payload], annotation: annotation, author: author, declared: nil))
         else { throw StoreError(.internalError, "an unkeyed write was answered as a replay") }
         return operations[0]
     }
 
-    /// Stores operations made elsewhere: all of them or, if any is invalid, none.
-    /// Operations already stored are ignored. Returns once durable.
-    public func apply(_ operations: [AnnotationOperation]) async throws(StoreError) {
-        guard !operations.isEmpty else { return }
-        _ = try await submit(.remote(operations))
+    /// Stores operations made elsewhere, in one transaction, and returns once durable.
+    ///
+    /// If any operation is invalid, none is stored. Operations already stored
+    /// are skipped; those whose timestamps run more than
+    /// ``Options/maximumDriftMilliseconds`` ahead of this clock are held (returned,
+    /// not stored) and the rest are stored.
+    /// - Throws: ``StoreError/Code/invalid`` with the core's validation error, or ``StoreError/Code/unavailable``.
+    @discardableResult
+    public func apply(_ operations: [AnnotationOperation]) async throws(StoreError) -> ReceivedBatch {
+        guard !operations.isEmpty else { return ReceivedBatch() }
+        guard case .received(let batch) = try await submit(.remote(operations)) else {
+            throw StoreError(.internalError, "operations from elsewhere were answered as a local write")
+        }
+        return batch
     }
 
-    func submit(_ work: WriteRequest.Work, key: RequestKey? = nil) async throws(StoreError) -> KeyedWrite {
+    func submit(_ work: WriteRequest.Work, key: RequestKey? = nil) async throws(StoreError) -> WriteResult {
         do {
             return try await committer.submit(work, key: key)
         } catch {

@@ -11,7 +11,9 @@ import PostgresNIO
 /// `gloss_apply_batch` (one round trip, one commit). A caller resumes only
 /// after the commit that holds its operation, so an acknowledged operation is
 /// durable. Local operations get their dot, timestamp and causal context here,
-/// in commit order, so this replica's counters have no gaps.
+/// in commit order, so this replica's counters have no gaps; the ``Sequencer``
+/// decides them (and which operations from elsewhere are admitted), and a
+/// group's draft of it is kept only once the group commits.
 actor GroupCommitter {
     private let client: PostgresClient
     private let logger: Logger
@@ -23,9 +25,7 @@ actor GroupCommitter {
     private var pending: [WriteRequest] = []
     private var committing = false
     private var cache: StateCache
-    private var clock: HybridLogicalClock
-    private var counter: UInt64 = 0
-    private var vector = VersionVector()
+    private var sequencer: Sequencer
     private var needsResync = true
 
     /// Transactions committed and operations written since start, for benchmarks and metrics.
@@ -43,11 +43,11 @@ actor GroupCommitter {
         self.maximumBatch = maximumBatch
         self.wallClock = wallClock
         cache = StateCache(limit: cacheLimit)
-        clock = HybridLogicalClock(maximumDriftMilliseconds: maximumDriftMilliseconds)
+        sequencer = Sequencer(replica: replica, clock: HybridLogicalClock(maximumDriftMilliseconds: maximumDriftMilliseconds))
     }
 
     /// Queues a write and returns once it is durable (or has failed).
-    func submit(_ work: WriteRequest.Work, key: RequestKey? = nil) async throws -> KeyedWrite {
+    func submit(_ work: WriteRequest.Work, key: RequestKey? = nil) async throws -> WriteResult {
         try await withCheckedThrowingContinuation { continuation in
             pending.append(WriteRequest(work: work, key: key, continuation: continuation))
             if !committing {
@@ -57,12 +57,12 @@ actor GroupCommitter {
         }
     }
 
-    /// Called after every commit, in commit order, with what it stored.
-    private var observer: (@Sendable (CommittedGroup) -> Void)?
+    /// Each called after every commit, in commit order, with what it stored.
+    private var observers: [@Sendable (CommittedGroup) -> Void] = []
 
-    /// Sets the function told about every commit (replacing any earlier one).
+    /// Adds a function told about every later commit; live events, peer links and feeds each add their own.
     func observe(_ observer: @escaping @Sendable (CommittedGroup) -> Void) {
-        self.observer = observer
+        observers.append(observer)
     }
 
     /// Forgets cached states and counters so the next group rereads them (after a failure or an external change).
@@ -124,10 +124,10 @@ actor GroupCommitter {
                     commits += 1
                     operationsWritten += group.operations.count
                 }
-                counter = group.counter
-                vector = group.vector
-                if let observer, !group.operations.isEmpty {
-                    observer(CommittedGroup(operations: group.operations, states: group.states.mapValues(\.state)))
+                sequencer = group.sequencer
+                if !observers.isEmpty, !group.operations.isEmpty {
+                    let committed = CommittedGroup(operations: group.operations, states: group.states.mapValues(\.state))
+                    for observer in observers { observer(committed) }
                 }
                 for (request, outcome) in zip(batch, group.outcomes) { request.continuation.resume(with: outcome) }
                 return
@@ -191,23 +191,25 @@ actor GroupCommitter {
         _ batch: [WriteRequest], fresh: [(AnnotationID, VersionedState)] = [], recorded: [String: RecordedKey]
     ) -> PreparedGroup {
         for (id, state) in fresh { cache.store(id, state) }
-        var group = PreparedGroup(counter: counter, vector: vector)
+        var group = PreparedGroup(sequencer: sequencer)
         var recorded = recorded
         for request in batch {
             if let key = request.key, let earlier = recorded[key.lookupName] {
                 group.outcomes.append(
                     earlier.fingerprint == key.fingerprint
-                        ? .success(.replayed(earlier.annotation, reply: earlier.reply))
+                        ? .success(.keyed(.replayed(earlier.annotation, reply: earlier.reply)))
                         : .failure(StoreError(.keyReused, "key \(Excerpt.quoted(key.key)) was already used for a different request; use a new key for a new request"))
                 )
             } else {
                 prepare(request, into: &group)
                 // A retry of a request in this same group (same key) is answered as its replay.
-                if let key = request.key, case .success(.written)? = group.outcomes.last, let written = group.keys.last {
+                if let key = request.key, case .success(.keyed(.written))? = group.outcomes.last, let written = group.keys.last {
                     recorded[key.lookupName] = RecordedKey(fingerprint: key.fingerprint, annotation: written.annotation, reply: written.reply)
                 }
             }
         }
+        // Timestamps issued or merged for this group are never issued again, even if it fails to commit.
+        sequencer.adoptClock(of: group.sequencer)
         return group
     }
 
@@ -247,13 +249,11 @@ actor GroupCommitter {
 
     /// The operations of one group, the states they produce and each caller's outcome.
     private struct PreparedGroup: Sendable {
-        /// This replica's counter after the group's local operations.
-        var counter: UInt64
-        /// The version vector local operations declare as seen, including this group's earlier ones.
-        var vector: VersionVector
+        /// The sequencer after the group's operations, kept once the group commits.
+        var sequencer: Sequencer
         var operations: [AnnotationOperation] = []
         var states: [AnnotationID: VersionedState] = [:]
-        var outcomes: [Result<KeyedWrite, StoreError>] = []
+        var outcomes: [Result<WriteResult, StoreError>] = []
         /// Idempotency keys to record, with the annotation each wrote and its answer.
         var keys: [RecordedWrite] = []
     }
@@ -262,18 +262,16 @@ actor GroupCommitter {
         switch request.work {
         case .local(let payloads, let annotation, let author, let declared):
             var entry = group.states[annotation] ?? cache[annotation] ?? VersionedState(state: AnnotationState(id: annotation), version: 0)
-            var (counter, vector) = (group.counter, group.vector)
+            var draft = group.sequencer
             var made: [AnnotationOperation] = []
             let declaredContext = declared.map { entry.state.declaredContext(of: $0) }
             for payload in payloads {
                 do {
+                    let vector = draft.vector
+                    let (dot, timestamp) = draft.stampLocal(wallClockMilliseconds: wallClock())
                     let operation = try entry.state.operation(
-                        payload, dot: Dot(replica: replica, counter: counter + 1),
-                        timestamp: clock.now(wallClockMilliseconds: wallClock()), author: author, vector: vector,
-                        declaredContext: declaredContext
+                        payload, dot: dot, timestamp: timestamp, author: author, vector: vector, declaredContext: declaredContext
                     )
-                    counter += 1
-                    vector.advance(replica, to: counter)
                     entry.state.apply(operation)
                     made.append(operation)
                 } catch {
@@ -281,29 +279,31 @@ actor GroupCommitter {
                     return
                 }
             }
-            (group.counter, group.vector) = (counter, vector)
+            group.sequencer = draft
             group.states[annotation] = entry
             group.operations.append(contentsOf: made)
             if let key = request.key { group.keys.append(RecordedWrite(key: key, annotation: annotation, reply: key.reply(made))) }
-            group.outcomes.append(.success(.written(made)))
+            group.outcomes.append(.success(.keyed(.written(made))))
         case .remote(let operations):
+            let admission: Sequencer.Admission
             do {
-                for operation in operations { try operation.validate() }
-                var probe = clock
-                for operation in operations { try probe.receive(operation.timestamp, wallClockMilliseconds: wallClock()) }
-                clock = probe
+                admission = try group.sequencer.admit(operations, wallClockMilliseconds: wallClock())
             } catch {
                 group.outcomes.append(.failure(StoreError(error)))
                 return
             }
-            for operation in operations {
+            for operation in admission.accepted {
                 var entry = group.states[operation.annotation] ?? cache[operation.annotation]
                     ?? VersionedState(state: AnnotationState(id: operation.annotation), version: 0)
                 entry.state.apply(operation)
                 group.states[operation.annotation] = entry
             }
-            group.operations.append(contentsOf: operations)
-            group.outcomes.append(.success(.written(operations)))
+            group.operations.append(contentsOf: admission.accepted)
+            var received = ReceivedBatch()
+            received.applied = admission.accepted
+            received.held = admission.held
+            received.duplicates = admission.duplicates
+            group.outcomes.append(.success(.received(received)))
         }
     }
 
@@ -316,13 +316,9 @@ actor GroupCommitter {
             try await Self.readCounters(client: client, logger: logger, replica: replica)
         }
         cache.removeAll()
-        counter = UInt64(stored)
-        var vector = fresh
-        vector.advance(replica, to: counter)
-        self.vector = vector
-        if HLCTimestamp(rawValue: UInt64(bitPattern: latest)) > clock.last {
-            clock = HybridLogicalClock(last: HLCTimestamp(rawValue: UInt64(bitPattern: latest)), maximumDriftMilliseconds: clock.maximumDriftMilliseconds)
-        }
+        sequencer.resynchronize(
+            storedCounter: UInt64(stored), storedVector: fresh, latestTimestamp: HLCTimestamp(rawValue: UInt64(bitPattern: latest))
+        )
         needsResync = false
     }
 

@@ -34,3 +34,16 @@ public enum KeyedWrite: Sendable {
     /// wrote and the answer recorded then (empty for keys recorded before answers were kept).
     case replayed(AnnotationID, reply: String)
 }
+
+/// What became of a batch of operations made elsewhere, once durable.
+public struct ReceivedBatch: Sendable {
+    /// The operations new here, now stored, in the batch's order.
+    public var applied: [AnnotationOperation] = []
+    /// Operations not applied because their timestamps run too far ahead of this clock; nothing of them is stored.
+    public var held: [HeldOperation] = []
+    /// How many operations were already stored here.
+    public var duplicates = 0
+
+    /// Nothing received yet.
+    public init() {}
+}

@@ -7,14 +7,15 @@ struct WriteRequest: Sendable {
         /// New operations on one annotation made here, by this replica: all of them or none.
         /// `declared`: the revision the author was shown (see ``AnnotationState/operation(_:dot:timestamp:author:vector:declared:)``).
         case local(payloads: [AnnotationOperation.Payload], annotation: AnnotationID, author: String, declared: [Dot]?)
-        /// Operations made elsewhere; all of them or none are stored.
+        /// Operations made elsewhere: those already applied are skipped, those
+        /// too far ahead of the clock are held, the rest are stored (see ``Sequencer/admit(_:wallClockMilliseconds:)``).
         case remote([AnnotationOperation])
     }
 
     let work: Work
     /// The idempotency key to record with the write, if any.
     let key: RequestKey?
-    let continuation: CheckedContinuation<KeyedWrite, any Error>
+    let continuation: CheckedContinuation<WriteResult, any Error>
 
     /// The annotations the write touches that may already be stored: all but
     /// those it creates here (a new annotation's id is fresh, so there is nothing to read).
@@ -30,4 +31,12 @@ struct WriteRequest: Sendable {
         case .remote(let operations): operations.map(\.annotation)
         }
     }
+}
+
+/// What the committer answers a write with.
+enum WriteResult: Sendable {
+    /// A local write's outcome.
+    case keyed(KeyedWrite)
+    /// What became of operations made elsewhere.
+    case received(ReceivedBatch)
 }

@@ -24,7 +24,7 @@ struct GlossdCommandTests {
             #expect(again.status == 0 && again.output.contains("up to date"), "\(again.output)")
 
             let (operations, _) = WriteTests.simulatedOperations(seed: 3, steps: 200)
-            try await database.withStore(migrate: false) { store in try await store.apply(operations) }
+            _ = try await database.withStore(migrate: false) { store in try await store.apply(operations) }
             let clean = try Self.run(["check"] + common)
             #expect(clean.status == 0 && clean.output.contains("consistent"), "\(clean.output)")
 

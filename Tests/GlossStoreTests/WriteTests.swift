@@ -1,8 +1,10 @@
+import Foundation
 import GlossCore
 import GlossCoreTesting
 import GlossStore
 import GlossTestSupport
 import PostgresNIO
+import Synchronization
 import Testing
 
 @Suite("Store writes", .timeLimit(.minutes(3)))
@@ -65,6 +67,52 @@ struct WriteTests {
             let stored = try await database.count("SELECT count(*) FROM operations")
             let states = try await database.count("SELECT count(*) FROM annotations")
             #expect(stored == 0 && states == 0)
+        }
+    }
+
+    @Test("An operation from a clock too far ahead is held; the rest of its batch is stored, and a repeat stores nothing twice")
+    func driftedOperationIsHeld() async throws {
+        let (operations, _) = Self.simulatedOperations(seed: 13, steps: 60)
+        let victim = operations[operations.count / 2]
+        let hourAhead = HLCTimestamp(milliseconds: UInt64(Date().timeIntervalSince1970 * 1000) + 3_600_000, logical: 0)
+        var batch = operations
+        batch[operations.count / 2] = AnnotationOperation(
+            dot: victim.dot, timestamp: hourAhead, author: victim.author, annotation: victim.annotation, context: victim.context, payload: victim.payload
+        )
+        let drifted = batch
+        try await withTestDatabase { database in
+            let (first, second) = try await database.withStore { store in
+                (try await store.apply(drifted), try await store.apply(drifted))
+            }
+            #expect(first.held.map(\.operation.dot) == [victim.dot])
+            #expect(first.held.first?.reason.code == .clockDrift)
+            #expect(first.applied.count == operations.count - 1 && first.duplicates == 0)
+            #expect(second.applied.isEmpty && second.duplicates == operations.count - 1 && second.held.count == 1)
+            let stored = try await database.count("SELECT count(*) FROM operations")
+            #expect(stored == operations.count - 1)
+            let held = try await database.count("SELECT count(*) FROM operations WHERE origin = '\(victim.dot.replica.rawValue)' AND counter = \(Int64(victim.dot.counter))")
+            #expect(held == 0)
+        }
+    }
+
+    @Test("Every commit observer sees every commit, local and from elsewhere, in commit order")
+    func severalObservers() async throws {
+        let (operations, _) = Self.simulatedOperations(seed: 17, steps: 40)
+        try await withTestDatabase { database in
+            let seen = try await database.withStore { store in
+                let first = Mutex<[Dot]>([])
+                let second = Mutex<[Dot]>([])
+                await store.observeCommits { group in first.withLock { $0 += group.operations.map(\.dot) } }
+                await store.observeCommits { group in second.withLock { $0 += group.operations.map(\.dot) } }
+                try await store.apply(operations)
+                let seed = AnnotationSeed(
+                    project: try ProjectID("news"), document: try DocumentID("article"), span: Span(start: 0, end: 1, quote: "a", prefix: "", suffix: "")
+                )
+                let local = try await store.perform(.create(seed), on: AnnotationID.random(), by: "ana")
+                return (first.withLock { $0 }, second.withLock { $0 }, local.dot)
+            }
+            #expect(seen.0 == operations.map(\.dot) + [seen.2])
+            #expect(seen.1 == seen.0)
         }
     }
 
