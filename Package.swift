@@ -148,6 +148,8 @@ var package = Package(
             dependencies: [
                 "GlossCore",
                 "GlossStore",
+                "GlossServer",
+                "GlossClient",
                 "GlossEmbeddedPostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

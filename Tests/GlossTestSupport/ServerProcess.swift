@@ -1,36 +1,40 @@
-import Foundation
-import GlossClient
-import GlossCore
+public import Foundation
+public import GlossClient
+public import GlossCore
 import GlossProtocol
 import GlossServer
 import GlossStore
-import GlossTestSupport
-import Synchronization
-import Testing
+public import Synchronization
 
-/// A real `glossd serve` process on a fresh test database, with development
+/// A real `glossd serve` process on a test database, with development
 /// certificates, a project `news` holding `sampleDocument`, a project `secret`
 /// holding `hidden`, an empty project `other`, and users with each role (`max`
-/// reads both `news` and `other`).
-final class ServerProcess: Sendable {
-    let database: TestDatabase
-    let folder: URL
-    let port: Int
-    let tokens: [String: String]
+/// reads both `news` and `other`). Several may run at once, each on its own
+/// database with its own replica id: the sites of a replication test.
+public final class ServerProcess: Sendable {
+    public let database: TestDatabase
+    public let folder: URL
+    public let port: Int
+    public let tokens: [String: String]
+    /// The site's replica id.
+    public let replica: String
     private let arguments: [String]
     /// The running glossd and what it prints; replaced by ``relaunch()``. Earlier outputs are kept for ``log``.
     private let running: Mutex<(process: Process, outputs: [LogBuffer])>
 
     /// Roles given on every server: (user, project, role); a user may have roles in several projects.
-    static let users: [(String, String, Role)] = [
+    public static let users: [(String, String, Role)] = [
         ("ana", "news", .analyst), ("ben", "news", .analyst), ("rita", "news", .reader), ("rev", "news", .reviewer), ("sam", "secret", .admin),
         ("olga", "other", .analyst), ("max", "news", .reader), ("max", "other", .reader),
     ]
 
-    var caFile: String { folder.appendingPathComponent("ca.pem").path }
+    public var caFile: String { folder.appendingPathComponent("ca.pem").path }
 
-    private init(database: TestDatabase, folder: URL, port: Int, tokens: [String: String], arguments: [String], process: Process, output: LogBuffer) {
+    private init(
+        database: TestDatabase, folder: URL, port: Int, tokens: [String: String], replica: String, arguments: [String], process: Process, output: LogBuffer
+    ) {
         self.database = database
+        self.replica = replica
         self.folder = folder
         self.port = port
         self.tokens = tokens
@@ -38,13 +42,13 @@ final class ServerProcess: Sendable {
         running = Mutex((process, [output]))
     }
 
-    /// Starts glossd with `arguments` added to `serve` and waits until it listens.
-    static func start(_ database: TestDatabase, arguments: [String] = []) async throws -> ServerProcess {
+    /// Starts glossd as replica `replica` with `arguments` added to `serve` and waits until it listens.
+    public static func start(_ database: TestDatabase, replica: String = "server-test", arguments: [String] = []) async throws -> ServerProcess {
         let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("gloss-server-test-\(UUID().uuidString)")
         try DevelopmentCertificates.make().write(to: folder)
-        let migrated = try Binaries.run("glossd", ["migrate", "--database-url", database.url, "--replica-id", "server-test"])
-        #expect(migrated.status == 0, "\(migrated.error)")
-        let tokens = try await database.withStore(replica: "server-test", migrate: false) { store in
+        let migrated = try Binaries.run("glossd", ["migrate", "--database-url", database.url, "--replica-id", replica])
+        guard migrated.status == 0 else { throw ServerTestError("glossd migrate failed: \(migrated.error)") }
+        let tokens = try await database.withStore(replica: replica, migrate: false) { store in
             try await store.addProject(try ProjectID("news"), title: "News")
             try await store.addProject(try ProjectID("secret"), title: "Secret")
             try await store.addProject(try ProjectID("other"), title: "Other")
@@ -60,16 +64,20 @@ final class ServerProcess: Sendable {
             }
             return tokens
         }
-        let (process, output, port) = try await launch(database, folder: folder, port: 0, arguments: arguments)
-        return ServerProcess(database: database, folder: folder, port: port, tokens: tokens, arguments: arguments, process: process, output: output)
+        let (process, output, port) = try await launch(database, folder: folder, port: 0, replica: replica, arguments: arguments)
+        return ServerProcess(
+            database: database, folder: folder, port: port, tokens: tokens, replica: replica, arguments: arguments, process: process, output: output
+        )
     }
 
     /// Runs `glossd serve` and waits until it listens; returns it with its output and port.
-    private static func launch(_ database: TestDatabase, folder: URL, port: Int, arguments: [String]) async throws -> (Process, LogBuffer, Int) {
+    private static func launch(
+        _ database: TestDatabase, folder: URL, port: Int, replica: String, arguments: [String]
+    ) async throws -> (Process, LogBuffer, Int) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Binaries.path("glossd"))
         process.arguments = [
-            "serve", "--database-url", database.url, "--replica-id", "server-test", "--port", String(port), "--log-level", "warning",
+            "serve", "--database-url", database.url, "--replica-id", replica, "--port", String(port), "--log-level", "warning",
             "--certificate", folder.appendingPathComponent("server.pem").path, "--key", folder.appendingPathComponent("server-key.pem").path,
         ] + arguments
         let pipe = Pipe()
@@ -94,15 +102,15 @@ final class ServerProcess: Sendable {
     }
 
     /// Everything glossd printed so far, over every launch.
-    var log: String { running.withLock { $0.outputs.map { $0.text.withLock { $0 } }.joined() } }
+    public var log: String { running.withLock { $0.outputs.map { $0.text.withLock { $0 } }.joined() } }
 
     private var process: Process { running.withLock { $0.process } }
 
     /// glossd's process id.
-    var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { process.processIdentifier }
 
     /// glossd's resident memory now, in MiB (from /proc).
-    var residentMiB: Double {
+    public var residentMiB: Double {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
             let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
             let kib = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
@@ -111,7 +119,7 @@ final class ServerProcess: Sendable {
     }
 
     /// Sends SIGTERM and waits for the exit status (up to `limit`).
-    func stop(within limit: Duration = .seconds(20)) async -> Int32? {
+    public func stop(within limit: Duration = .seconds(20)) async -> Int32? {
         let process = process
         guard process.isRunning else { return process.terminationStatus }
         Glibc.kill(process.processIdentifier, SIGTERM)
@@ -125,7 +133,7 @@ final class ServerProcess: Sendable {
     }
 
     /// Kills glossd with SIGKILL, as a crash or a power cut would, and waits until it is gone.
-    func kill() async {
+    public func kill() async {
         let process = process
         guard process.isRunning else { return }
         Glibc.kill(process.processIdentifier, SIGKILL)
@@ -133,11 +141,11 @@ final class ServerProcess: Sendable {
     }
 
     /// Starts glossd again on the same port and database (after ``stop(within:)`` or ``kill()``).
-    func relaunch() async throws {
+    public func relaunch() async throws {
         var lastError: (any Error)?
         for _ in 0..<20 {
             do {
-                let (process, output, _) = try await Self.launch(database, folder: folder, port: port, arguments: arguments)
+                let (process, output, _) = try await Self.launch(database, folder: folder, port: port, replica: replica, arguments: arguments)
                 running.withLock { running in
                     running.process = process
                     running.outputs.append(output)
@@ -152,19 +160,19 @@ final class ServerProcess: Sendable {
     }
 
     /// A TLS connection trusting the test CA, not yet authenticated.
-    func connect() async throws -> GlossConnection {
+    public func connect() async throws -> GlossConnection {
         try await GlossConnection.connect(host: "127.0.0.1", port: port, trust: .certificateAuthority(path: caFile))
     }
 
     /// A connection authenticated as `user`.
-    func connect(as user: String) async throws -> GlossConnection {
+    public func connect(as user: String) async throws -> GlossConnection {
         let connection = try await connect()
         _ = try await connection.send(.auth(token: tokens[user]!))
         return connection
     }
 
     /// Runs `body` with a server on a fresh database, then stops it and drops the database.
-    static func with<Result: Sendable>(arguments: [String] = [], _ body: (ServerProcess) async throws -> Result) async throws -> Result {
+    public static func with<Result: Sendable>(arguments: [String] = [], _ body: (ServerProcess) async throws -> Result) async throws -> Result {
         try await withTestDatabase { database in
             let server = try await start(database, arguments: arguments)
             do {
@@ -182,17 +190,17 @@ final class ServerProcess: Sendable {
 }
 
 /// A test precondition that failed, with what was seen.
-struct ServerTestError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct ServerTestError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// What a child process printed, collected by a reader thread.
-final class LogBuffer: Sendable {
-    let text = Mutex("")
+public final class LogBuffer: Sendable {
+    public let text = Mutex("")
 
     /// Collects everything written to `pipe` until it closes.
-    init(collecting pipe: Pipe) {
+    public init(collecting pipe: Pipe) {
         Thread { [self] in
             while true {
                 let data = pipe.fileHandleForReading.availableData
