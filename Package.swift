@@ -17,6 +17,7 @@ var package = Package(
         .library(name: "GlossCoreTesting", targets: ["GlossCoreTesting"]),
         .library(name: "GlossProtocol", targets: ["GlossProtocol"]),
         .library(name: "GlossStore", targets: ["GlossStore"]),
+        .library(name: "GlossReplication", targets: ["GlossReplication"]),
         .library(name: "GlossEmbeddedPostgres", targets: ["GlossEmbeddedPostgres"]),
         .library(name: "GlossServer", targets: ["GlossServer"]),
         .library(name: "GlossClient", targets: ["GlossClient"]),
@@ -51,6 +52,11 @@ var package = Package(
         .target(
             name: "GlossProtocol",
             dependencies: ["GlossCore"],
+            swiftSettings: sharedSettings
+        ),
+        .target(
+            name: "GlossReplication",
+            dependencies: ["GlossCore", "GlossProtocol"],
             swiftSettings: sharedSettings
         ),
         .target(
@@ -136,6 +142,11 @@ var package = Package(
                 "GlossCoreTesting",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "GlossReplicationTests",
+            dependencies: ["GlossReplication", "GlossProtocol", "GlossCore", "GlossCoreTesting"],
             swiftSettings: sharedSettings
         ),
         .testTarget(
