@@ -141,10 +141,11 @@ public final class GlossStore: Sendable {
     /// ``Options/maximumDriftMilliseconds`` ahead of this clock are held (returned,
     /// not stored) and the rest are stored.
     /// - Throws: ``StoreError/Code/invalid`` with the core's validation error, or ``StoreError/Code/unavailable``.
+    /// With `progress` (a batch from a peer site), the peer's progress is recorded in the same transaction.
     @discardableResult
-    public func apply(_ operations: [AnnotationOperation]) async throws(StoreError) -> ReceivedBatch {
-        guard !operations.isEmpty else { return ReceivedBatch() }
-        guard case .received(let batch) = try await submit(.remote(operations)) else {
+    public func apply(_ operations: [AnnotationOperation], progress: PeerProgress? = nil) async throws(StoreError) -> ReceivedBatch {
+        guard !operations.isEmpty || progress != nil else { return ReceivedBatch() }
+        guard case .received(let batch) = try await submit(.remote(operations, progress: progress)) else {
             throw StoreError(.internalError, "operations from elsewhere were answered as a local write")
         }
         return batch

@@ -109,11 +109,11 @@ actor GroupCommitter {
                     try await loadMissing(Set(batch.flatMap(\.existingAnnotations)))
                     try Task.checkCancellation()
                     group = prepareAll(batch, recorded: recorded)
-                    if !group.operations.isEmpty {
+                    if group.hasWrites {
                         let (client, logger) = (client, logger)
-                        let (operations, states, keys) = (group.operations, group.states, group.keys)
+                        let (operations, states, keys, progress) = (group.operations, group.states, group.keys, group.progress)
                         try await withDeadline(timeout, doing: "committing") {
-                            try await Self.store(operations, states: states, keys: keys) { try await client.query($0, logger: logger) }
+                            try await Self.store(operations, states: states, keys: keys, progress: progress) { try await client.query($0, logger: logger) }
                         }
                     }
                 } else {
@@ -175,7 +175,9 @@ actor GroupCommitter {
                     _ = try await run("SELECT pg_advisory_xact_lock(\(Self.writerLockKey))").collect()
                     let fresh = try await Self.readStates(ids, run: run)
                     let group = await self.prepareAll(batch, fresh: fresh, recorded: recorded)
-                    if !group.operations.isEmpty { try await Self.store(group.operations, states: group.states, keys: group.keys, run: run) }
+                    if group.hasWrites {
+                        try await Self.store(group.operations, states: group.states, keys: group.keys, progress: group.progress, run: run)
+                    }
                     _ = try await run("COMMIT").collect()
                     return group
                 } catch {
@@ -256,6 +258,11 @@ actor GroupCommitter {
         var outcomes: [Result<WriteResult, StoreError>] = []
         /// Idempotency keys to record, with the annotation each wrote and its answer.
         var keys: [RecordedWrite] = []
+        /// Peer progress to record, with how many new operations each batch brought.
+        var progress: [(PeerProgress, Int)] = []
+
+        /// Whether the group has anything to store.
+        var hasWrites: Bool { !operations.isEmpty || !progress.isEmpty }
     }
 
     private func prepare(_ request: WriteRequest, into group: inout PreparedGroup) {
@@ -284,7 +291,7 @@ actor GroupCommitter {
             group.operations.append(contentsOf: made)
             if let key = request.key { group.keys.append(RecordedWrite(key: key, annotation: annotation, reply: key.reply(made))) }
             group.outcomes.append(.success(.keyed(.written(made))))
-        case .remote(let operations):
+        case .remote(let operations, let progress):
             let admission: Sequencer.Admission
             do {
                 admission = try group.sequencer.admit(operations, wallClockMilliseconds: wallClock())
@@ -303,6 +310,7 @@ actor GroupCommitter {
             received.applied = admission.accepted
             received.held = admission.held
             received.duplicates = admission.duplicates
+            if let progress { group.progress.append((progress, admission.accepted.count)) }
             group.outcomes.append(.success(.received(received)))
         }
     }
@@ -364,7 +372,7 @@ actor GroupCommitter {
     }
 
     private static func store(
-        _ operations: [AnnotationOperation], states byID: [AnnotationID: VersionedState], keys: [RecordedWrite],
+        _ operations: [AnnotationOperation], states byID: [AnnotationID: VersionedState], keys: [RecordedWrite], progress: [(PeerProgress, Int)],
         run: @Sendable (PostgresQuery) async throws -> PostgresRowSequence
     ) async throws {
         let ids = byID.keys.sorted()
@@ -391,6 +399,14 @@ actor GroupCommitter {
             query.binds.append(keys.map { ByteBuffer(bytes: $0.key.fingerprint) })
             query.binds.append(keys.map(\.annotation.uuid))
             query.binds.append(keys.map(\.reply))
+        }
+        if !progress.isEmpty {
+            // Likewise a peer's progress commits exactly with the operations it brought.
+            let first = query.binds.count + 1
+            query.sql += ", gloss_record_peers($\(first), $\(first + 1), $\(first + 2))"
+            query.binds.append(progress.map(\.0.site))
+            query.binds.append(progress.map { Int64(clamping: $0.0.catalogCursor) })
+            query.binds.append(progress.map { Int64($0.1) })
         }
         _ = try await run(query).collect()
     }

@@ -9,7 +9,8 @@ struct WriteRequest: Sendable {
         case local(payloads: [AnnotationOperation.Payload], annotation: AnnotationID, author: String, declared: [Dot]?)
         /// Operations made elsewhere: those already applied are skipped, those
         /// too far ahead of the clock are held, the rest are stored (see ``Sequencer/admit(_:wallClockMilliseconds:)``).
-        case remote([AnnotationOperation])
+        /// With `progress`, the peer's progress is recorded in the same transaction.
+        case remote([AnnotationOperation], progress: PeerProgress?)
     }
 
     let work: Work
@@ -28,7 +29,7 @@ struct WriteRequest: Sendable {
     var annotations: [AnnotationID] {
         switch work {
         case .local(let payloads, let annotation, _, _): Array(repeating: annotation, count: payloads.count)
-        case .remote(let operations): operations.map(\.annotation)
+        case .remote(let operations, _): operations.map(\.annotation)
         }
     }
 }
@@ -39,4 +40,18 @@ enum WriteResult: Sendable {
     case keyed(KeyedWrite)
     /// What became of operations made elsewhere.
     case received(ReceivedBatch)
+}
+
+/// What a batch from a peer site moves forward, recorded with its operations.
+public struct PeerProgress: Sendable, Hashable {
+    /// The peer site's name.
+    public let site: String
+    /// The peer's catalog number up to which its projects and documents are now stored here.
+    public let catalogCursor: UInt64
+
+    /// Creates a progress record.
+    public init(site: String, catalogCursor: UInt64) {
+        self.site = site
+        self.catalogCursor = catalogCursor
+    }
 }
