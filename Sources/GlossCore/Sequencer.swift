@@ -11,8 +11,10 @@
 ///   past them);
 /// - the clock never goes back and moves past every admitted timestamp;
 /// - an operation from elsewhere whose timestamp is more than the clock's drift
-///   limit ahead of the wall clock is held, not applied, and the rest of its
-///   batch is admitted;
+///   limit ahead of the wall clock is held, not applied, with the later
+///   operations of its origin in the batch (so each origin's operations stay
+///   contiguous and a version vector describes exactly what is stored), and the
+///   rest of its batch is admitted;
 /// - an operation already applied (or repeated in a batch) is admitted once.
 public struct Sequencer: Sendable {
     /// The replica whose dots this sequencer issues.
@@ -58,20 +60,26 @@ public struct Sequencer: Sendable {
     /// Each operation is validated first: an invalid one refuses the whole batch
     /// (a peer that sends it is broken), and nothing changes. Otherwise operations
     /// already applied are counted as duplicates, those too far ahead of the wall
-    /// clock are held, and the rest are recorded as applied, their timestamps
-    /// merged into the clock.
+    /// clock are held (with the later operations of their origin), and the rest
+    /// are recorded as applied, their timestamps merged into the clock.
     /// - Throws: the validation errors of ``AnnotationOperation/validate()``.
     public mutating func admit(_ operations: [AnnotationOperation], wallClockMilliseconds: UInt64) throws(CoreError) -> Admission {
         for operation in operations { try operation.validate() }
         var admission = Admission()
+        var heldOrigins: [ReplicaID: CoreError] = [:]
         for operation in operations {
             if applied.contains(operation.dot) {
                 admission.duplicates += 1
                 continue
             }
+            if let reason = heldOrigins[operation.dot.replica] {
+                admission.held.append(HeldOperation(operation: operation, reason: reason))
+                continue
+            }
             do {
                 try clock.receive(operation.timestamp, wallClockMilliseconds: wallClockMilliseconds)
             } catch {
+                heldOrigins[operation.dot.replica] = error
                 admission.held.append(HeldOperation(operation: operation, reason: error))
                 continue
             }

@@ -67,6 +67,8 @@ public enum Command: Hashable, Sendable {
     case subscribe(SubscriptionScope)
     /// `UNSUBSCRIBE sub=…`.
     case unsubscribe(Int)
+    /// `PEER version=…`: the connection becomes a replication link speaking peer messages.
+    case peer(version: Int)
 
     /// Whether the command edits an existing annotation (and so takes `rev=`).
     public var editsAnnotation: Bool {
@@ -100,6 +102,7 @@ public enum Command: Hashable, Sendable {
         case .review: .review
         case .subscribe: .subscribe
         case .unsubscribe: .unsubscribe
+        case .peer: .peer
         }
     }
 }

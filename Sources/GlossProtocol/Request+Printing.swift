@@ -14,6 +14,7 @@ extension Request {
         case .hello(let versions): return [named("version", versions.map(String.init).joined(separator: ","))]
         case .auth(let token): return [named("token", token)]
         case .ping, .whoami, .quit: return []
+        case .peer(let version): return [named("version", String(version))]
         case .putDocument(let upload):
             return [named("project", upload.project.rawValue)] + (upload.id.map { [named("id", $0.rawValue)] } ?? [])
                 + [named("title", upload.title), named("text", upload.text)]

@@ -44,12 +44,14 @@ public enum Verb: String, Hashable, Sendable, CaseIterable {
     case subscribe = "SUBSCRIBE"
     /// Stops a subscription.
     case unsubscribe = "UNSUBSCRIBE"
+    /// Turns the connection into a replication link; only for a client certificate the cluster CA signed.
+    case peer = "PEER"
 
     /// The least role in the annotation's or document's project that may use the
     /// verb; `nil` for verbs outside any project.
     public var requiredRole: Role? {
         switch self {
-        case .hello, .auth, .ping, .whoami, .quit, .unsubscribe: nil
+        case .hello, .auth, .ping, .whoami, .quit, .unsubscribe, .peer: nil
         case .getDocument, .listDocuments, .get, .list, .conflicts, .subscribe: .reader
         case .putDocument, .add, .set, .resolve, .tag, .untag, .delete, .restore: .analyst
         case .review: .reviewer

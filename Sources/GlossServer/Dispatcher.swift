@@ -74,7 +74,7 @@ struct Dispatcher: Sendable {
         case .review(let id, let review):
             _ = try await authorizedDocument(ofAnnotation: id, for: .review)
             return try await write([.set(.review(review))], on: id, request: request)
-        case .hello, .auth, .ping, .whoami, .quit, .subscribe, .unsubscribe:
+        case .hello, .auth, .ping, .whoami, .quit, .subscribe, .unsubscribe, .peer:
             throw ProtocolError(.internalError, "\(request.command.verb.rawValue) is handled by the session")
         }
     }
