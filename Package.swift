@@ -77,6 +77,7 @@ var package = Package(
         .target(
             name: "GlossServer",
             dependencies: [
+                "GlossReplication",
                 "GlossCore",
                 "GlossProtocol",
                 "GlossStore",

@@ -25,6 +25,9 @@ public struct Sequencer: Sendable {
     public private(set) var counter: UInt64
     /// Every operation known applied, from any replica.
     public private(set) var applied: CausalContext
+    /// How far this replica's own history must reach before it issues dots again
+    /// (after a peer showed it holds more of it: a restored or copied database).
+    public private(set) var requiredHistory: UInt64 = 0
 
     /// A sequencer that has issued and applied nothing (or resumes from stored values).
     public init(replica: ReplicaID, clock: HybridLogicalClock = HybridLogicalClock(), counter: UInt64 = 0, applied: CausalContext = CausalContext()) {
@@ -37,7 +40,18 @@ public struct Sequencer: Sendable {
     /// The version vector that local operations declare as seen.
     public var vector: VersionVector { applied.vector }
 
+    /// Whether local operations must wait: a peer holds operations of this replica
+    /// that it lacks, and a new dot could repeat one of them.
+    public var isRecovering: Bool { applied.vector[replica] < requiredHistory }
+
+    /// Asks that no local dot be issued until this replica's own operations up to
+    /// `counter` are applied here (recovered from peers).
+    public mutating func requireHistory(upTo counter: UInt64) {
+        requiredHistory = max(requiredHistory, counter)
+    }
+
     /// Issues the dot and timestamp of the next local operation and records it as applied.
+    /// Callers check ``isRecovering`` first.
     public mutating func stampLocal(wallClockMilliseconds: UInt64) -> (dot: Dot, timestamp: HLCTimestamp) {
         counter += 1
         let dot = Dot(replica: replica, counter: counter)

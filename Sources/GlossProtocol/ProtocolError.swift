@@ -65,6 +65,9 @@ public struct ProtocolError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let tooManyConnections = Code("too-many-connections")
         /// The client spoke plaintext to the TLS port.
         public static let tlsRequired = Code("tls-required")
+        /// `PEER` without a client certificate the cluster CA signed (an analyst token never
+        /// allows it), on a server without replication, or on a connection already in use.
+        public static let peerRefused = Code("peer-refused")
         /// A subscriber fell too far behind; its subscription was dropped.
         public static let subscriberTooSlow = Code("subscriber-too-slow")
         /// A bug or an unexpected state in the server; the message says more.

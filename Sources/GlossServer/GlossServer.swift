@@ -28,7 +28,8 @@ public final class GlossServer: Service, Sendable {
         let directory = Directory()
         context = ServerContext(
             store: store, limits: configuration.limits, hub: EventHub(), directory: directory, documents: DocumentCache(),
-            throttle: AuthenticationThrottle(maximumPerMinute: configuration.limits.maximumFailedAuthenticationsPerMinute), logger: logger
+            throttle: AuthenticationThrottle(maximumPerMinute: configuration.limits.maximumFailedAuthenticationsPerMinute), logger: logger,
+            replication: configuration.replication.map(ReplicationRuntime.init(settings:))
         )
         limiter = ConnectionLimiter(
             maximumTotal: configuration.limits.maximumConnections, maximumPerAddress: configuration.limits.maximumConnectionsPerAddress
@@ -54,6 +55,8 @@ public final class GlossServer: Service, Sendable {
         let (context, limiter, configuration) = (context, limiter, configuration)
         let hub = context.hub
         await context.store.observeCommits { group in hub.publish(group) }
+        let replicating = context.replication.map { replication in Task { await self.replicate(replication) } }
+        defer { replicating?.cancel() }
         let sslContext: NIOSSLContext
         do {
             sslContext = try NIOSSLContext(configuration: configuration.tls)
@@ -110,6 +113,30 @@ public final class GlossServer: Service, Sendable {
             Task { await withDiscardingTaskGroup { group in for session in open { group.addTask { await session.drain() } } } }
         }
         context.logger.notice("stopped")
+    }
+
+    /// Begins this start's incarnation (once the schema is in place: start-up checks
+    /// or migrates it meanwhile), wakes links on every commit, and dials the
+    /// configured peers until cancelled.
+    private func replicate(_ replication: ReplicationRuntime) async {
+        let incarnation: UInt64
+        while true {
+            do throws(StoreError) {
+                incarnation = try await replication.begin(context.store)
+                break
+            } catch {
+                context.logger.debug("waiting for the database before replicating", metadata: ["error": "\(error)"])
+                do { try await Task.sleep(for: .seconds(1)) } catch { return }
+            }
+        }
+        let registry = replication.registry
+        await context.store.observeCommits { _ in registry.wakeAll() }
+        let dialer = PeerDialer(
+            settings: replication.settings, store: context.store, registry: registry, limits: context.limits, incarnation: incarnation,
+            logger: context.logger
+        )
+        context.logger.notice("replicating", metadata: ["site": "\(replication.settings.site)", "incarnation": "\(incarnation)"])
+        await dialer.run()
     }
 
     /// Every ``ServerLimits/accessCheckInterval``, asks the database whether access

@@ -10,6 +10,15 @@ public struct ServerConfiguration: Sendable {
     public var tls: TLSConfiguration
     /// The limits enforced on clients.
     public var limits: ServerLimits
+    /// Replication with peer sites, when configured: clients may then present a
+    /// certificate the cluster CA signed (optional; analysts still use tokens).
+    public var replication: ReplicationSettings? {
+        didSet {
+            guard let replication else { return }
+            tls.trustRoots = .certificates(replication.clusterAuthority)
+            tls.certificateVerification = .optionalVerification
+        }
+    }
 
     /// A configuration; `tls` should come from ``tlsConfiguration(certificateChain:privateKey:)``.
     public init(host: String, port: Int, tls: TLSConfiguration, limits: ServerLimits = ServerLimits()) {

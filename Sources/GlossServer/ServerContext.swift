@@ -12,6 +12,8 @@ struct ServerContext: Sendable {
     let documents: DocumentCache
     let throttle: AuthenticationThrottle
     let logger: Logger
+    /// Replication, when configured, once the server runs.
+    let replication: ReplicationRuntime?
 
     /// The greeting sent to every new connection.
     var greeting: Greeting {

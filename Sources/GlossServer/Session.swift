@@ -1,8 +1,10 @@
 import GlossCore
 import GlossProtocol
+import GlossReplication
 import GlossStore
 import Logging
 import NIOCore
+import NIOSSL
 import Synchronization
 
 /// One client connection: greets, reads request lines, authenticates, runs
@@ -63,17 +65,37 @@ final class Session: Sendable {
         restartWatchdog()
         var lines = inbound.makeAsyncIterator()
         var quitting = false
+        var peerSite: String?
         await withDiscardingTaskGroup { requests in
             do {
-                while let item = try await lines.next() {
-                    guard await receive(item, requests: &requests) else {
+                reading: while let item = try await lines.next() {
+                    switch await receive(item, requests: &requests) {
+                    case .more: continue
+                    case .quit:
                         quitting = true
-                        break
+                        break reading
+                    case .peer(let site):
+                        peerSite = site
+                        break reading
                     }
                 }
             } catch {
                 logger.debug("connection ended", metadata: ["error": "\(error)"])
             }
+        }
+        if let peerSite, let replication = context.replication, let incarnation = replication.incarnation {
+            state.withLock { $0.watchdog.take() }?.cancel()
+            let link = PeerLink(
+                remoteSite: peerSite, address: address, direction: .accepted, store: context.store, settings: replication.settings,
+                maximumLineBytes: context.limits.maximumLineBytes, maximumDocumentBytes: context.limits.maximumDocumentBytes, outbox: outbox,
+                closeConnection: { channel.close(promise: nil) }, logger: logger
+            )
+            _ = await link.run(lines: &lines, registry: replication.registry, incarnation: incarnation)
+            state.withLock { $0.closing = true }
+            outbox.finish()
+            await writer.value
+            try? await channel.close()
+            return
         }
         let (keys, quitTag, watchdog) = state.withLock { state in
             state.closing = true
@@ -101,31 +123,41 @@ final class Session: Sendable {
         try? await channel.close()
     }
 
-    /// Handles one inbound line; `false` when the session should stop reading.
-    private func receive(_ item: InboundLine, requests: inout DiscardingTaskGroup) async -> Bool {
+    /// What the reading loop does after a line.
+    private enum Next {
+        /// Read the next line.
+        case more
+        /// Stop reading: the client quit.
+        case quit
+        /// Stop reading requests: the connection is now a replication link with this site.
+        case peer(String)
+    }
+
+    /// Handles one inbound line and says what the reading loop does next.
+    private func receive(_ item: InboundLine, requests: inout DiscardingTaskGroup) async -> Next {
         // After a BYE nothing more is answered; the connection is only read until it closes.
         guard !state.withLock({ state in
             state.lastActivity = .now
             return state.closing
-        }) else { return true }
+        }) else { return .more }
         let bytes: ByteBuffer
         switch item {
         case .tooLong(let prefix, let length):
             let tag = Self.tag(in: prefix)
             let error = ProtocolError(.lineTooLong, "the line has \(length) bytes; the limit is \(context.limits.maximumLineBytes)")
             outbox.send([Reply.error(tag ?? Line.untagged, error)])
-            return true
+            return .more
         case .line(let line):
             bytes = line
         }
-        if bytes.readableBytes == 0 || (bytes.readableBytes == 1 && bytes.readableBytesView.first == UInt8(ascii: "\r")) { return true }
+        if bytes.readableBytes == 0 || (bytes.readableBytes == 1 && bytes.readableBytesView.first == UInt8(ascii: "\r")) { return .more }
         let request: Request
         do {
             request = try Request(parsing: try LineParser.parse(bytes.readableBytesView, maximumLength: context.limits.maximumLineBytes))
         } catch {
             let tag = Self.tag(in: bytes)
             outbox.send([Reply.error(tag ?? Line.untagged, error)])
-            return true
+            return .more
         }
         switch request.command {
         case .hello(let versions):
@@ -134,16 +166,25 @@ final class Session: Sendable {
             } else {
                 outbox.send([Reply.error(request.tag, ProtocolError(.unsupportedVersion, "this server speaks version \(Greeting.supportedVersions.map(String.init).joined(separator: ",")) only"))])
             }
-            return true
+            return .more
         case .auth(let token):
             outbox.send([await authenticate(token, tag: request.tag)])
-            return true
+            return .more
         case .quit:
             state.withLock { $0.quitTag = request.tag }
-            return false
+            return .quit
         case .ping:
             outbox.send([Reply.ok(request.tag)])
-            return true
+            return .more
+        case .peer(let version):
+            switch await admitPeer(version: version) {
+            case .success(let site):
+                outbox.send([Reply.ok(request.tag, [.named(key: "site", value: context.replication?.settings.site ?? "")])])
+                return .peer(site)
+            case .failure(let error):
+                outbox.send([Reply.error(request.tag, error)])
+                return .more
+            }
         default:
             break
         }
@@ -162,14 +203,14 @@ final class Session: Sendable {
         }
         guard let principal else {
             outbox.send([Reply.error(request.tag, ProtocolError(.authRequired, "authenticate first: \(request.tag) AUTH token=…"))])
-            return true
+            return .more
         }
         guard admitted else {
             let error = draining
                 ? ProtocolError(.shuttingDown, "the server is shutting down; reconnect and retry")
                 : ProtocolError(.tooManyRequests, "\(context.limits.maximumInFlight) requests are in flight on this connection, the limit; wait for replies")
             outbox.send([Reply.error(request.tag, error)])
-            return true
+            return .more
         }
         requests.addTask {
             await self.turns.enter()
@@ -184,7 +225,44 @@ final class Session: Sendable {
             }
             waiter?.resume()
         }
-        return true
+        return .more
+    }
+
+    /// Whether this connection may become a replication link: only with a client
+    /// certificate the cluster CA signed (TLS verified it), never with a token,
+    /// and only before anything else ran on it. Returns the peer's site name.
+    private func admitPeer(version: Int) async -> Result<String, ProtocolError> {
+        guard let replication = context.replication, replication.incarnation != nil else {
+            return .failure(ProtocolError(.peerRefused, "this server does not replicate (it runs without --cluster-ca), or is still starting"))
+        }
+        guard version == PeerHello.currentVersion else {
+            return .failure(ProtocolError(.peerRefused, "this server speaks peer protocol version \(PeerHello.currentVersion) only"))
+        }
+        let (authenticated, busy, channel) = state.withLock { ($0.principal != nil, $0.inFlight > 0 || !$0.subscriptions.isEmpty, $0.channel) }
+        guard !authenticated else {
+            return .failure(ProtocolError(.peerRefused, "a token cannot open a replication link; sites link with their cluster certificate on a new connection"))
+        }
+        guard !busy, let channel else { return .failure(ProtocolError(.peerRefused, "PEER must come first on its connection")) }
+        let certificate: NIOSSLCertificate?
+        do {
+            certificate = try await channel.nioSSL_peerCertificate().get()
+        } catch {
+            return .failure(ProtocolError(.peerRefused, "cannot read the connection's client certificate"))
+        }
+        guard let certificate else {
+            logger.notice("refused PEER without a client certificate", metadata: ["address": "\(address)"])
+            return .failure(ProtocolError(.peerRefused, "PEER needs a client certificate signed by the cluster CA; connect with the site's certificate"))
+        }
+        do {
+            let site = try CertificateAuthority.commonName(ofDER: try certificate.toDERBytes())
+            guard (try? ReplicaID(site)) != nil else {
+                return .failure(ProtocolError(.peerRefused, "the client certificate's common name is not a site name"))
+            }
+            logger.info("peer link requested", metadata: ["site": "\(site)", "address": "\(address)"])
+            return .success(site)
+        } catch {
+            return .failure(ProtocolError(.peerRefused, "the client certificate cannot be read"))
+        }
     }
 
     /// Waits until a request line of `size` bytes fits in ``ServerLimits/maximumInFlightBytes``

@@ -1,3 +1,4 @@
+public import Foundation
 public import GlossCore
 import NIOCore
 import PostgresNIO
@@ -108,9 +109,130 @@ extension GlossStore {
             }
     }
 
+    /// Holds local writes (they fail with ``StoreError/Code/unavailable``) until this
+    /// replica's own operations up to `counter`, which a peer holds, are stored here:
+    /// a restored or copied database must not issue those dots again.
+    public func recoverOwnHistory(upTo counter: UInt64) async {
+        await committer.requireHistory(upTo: counter)
+    }
+
+    /// Every replica id registered on this database (each glossd process writes under its own).
+    public func registeredReplicas() async throws(StoreError) -> Set<ReplicaID> {
+        Set(try await rows("SELECT replica_id FROM replicas", as: String.self, doing: "reading replica ids").compactMap { try? ReplicaID($0) })
+    }
+
     /// Starts a new incarnation of this site (each glossd start does) and returns its number.
     public func beginIncarnation() async throws(StoreError) -> UInt64 {
         let found = try await rows("UPDATE site SET incarnation = incarnation + 1 RETURNING incarnation", as: Int64.self, doing: "starting an incarnation")
         return UInt64(found.first ?? 0)
+    }
+}
+
+/// What a site records about one peer site, for `glossd peers` and `gloss status`.
+public struct PeerSiteRecord: Sendable, Hashable {
+    /// The peer's site name.
+    public var site: String
+    /// `up`, `down` or `refused`, as last recorded.
+    public var state: String
+    /// The address of the last link (dialed or accepted).
+    public var address: String
+    /// The peer's version vector, as last heard.
+    public var vector: VersionVector
+    /// The peer's catalog number up to which its projects and documents are stored here.
+    public var catalogCursor: UInt64
+    /// When the peer was last heard from.
+    public var lastContact: Date?
+    /// The last error of a link with it (empty when none).
+    public var lastError: String
+    /// Operations received from it and sent to it since they first linked.
+    public var operationsIn: Int64
+    public var operationsOut: Int64
+
+    /// Creates a record.
+    public init(
+        site: String, state: String, address: String, vector: VersionVector, catalogCursor: UInt64, lastContact: Date?, lastError: String,
+        operationsIn: Int64, operationsOut: Int64
+    ) {
+        self.site = site
+        self.state = state
+        self.address = address
+        self.vector = vector
+        self.catalogCursor = catalogCursor
+        self.lastContact = lastContact
+        self.lastError = lastError
+        self.operationsIn = operationsIn
+        self.operationsOut = operationsOut
+    }
+}
+
+extension GlossStore {
+    /// Every peer site this site has linked with, by name.
+    public func peerSites() async throws(StoreError) -> [PeerSiteRecord] {
+        let found = try await rows(
+            """
+            SELECT site, state, address, vector, catalog_cursor, last_contact_at, last_error, operations_in, operations_out
+            FROM peer_sites ORDER BY site
+            """,
+            as: (String, String, String, String, Int64, Date?, String, Int64, Int64).self, doing: "reading peer sites"
+        )
+        return found.map { row in
+            PeerSiteRecord(
+                site: row.0, state: row.1, address: row.2, vector: Self.vector(fromText: row.3), catalogCursor: UInt64(row.4), lastContact: row.5,
+                lastError: row.6, operationsIn: row.7, operationsOut: row.8
+            )
+        }
+    }
+
+    /// The peer's catalog number up to which its catalog is stored here (0 for a new peer).
+    public func catalogCursor(of site: String) async throws(StoreError) -> UInt64 {
+        let found: [Int64] = try await rows("SELECT catalog_cursor FROM peer_sites WHERE site = \(site)", as: Int64.self, doing: "reading a peer's cursor")
+        return UInt64(found.first ?? 0)
+    }
+
+    /// Records a link's state with a peer site: its address, state, last heard vector, last error, operations sent.
+    public func recordPeerStatus(
+        site: String, state: String, address: String, vector: VersionVector?, error: String?, operationsOut: Int64
+    ) async throws(StoreError) {
+        let vectorText = vector.map { $0.entries.map { "\($0.replica.rawValue):\($0.counter)" }.joined(separator: ",") }
+        try await execute(
+            """
+            INSERT INTO peer_sites AS s (site, state, address, vector, last_error, operations_out, last_contact_at)
+            VALUES (\(site), \(state), \(address), \(vectorText ?? ""), \(error ?? ""), \(operationsOut), now())
+            ON CONFLICT (site) DO UPDATE SET
+                state = excluded.state, address = excluded.address,
+                vector = CASE WHEN \(vectorText == nil) THEN s.vector ELSE excluded.vector END,
+                last_error = CASE WHEN \(error == nil) THEN s.last_error ELSE excluded.last_error END,
+                operations_out = s.operations_out + excluded.operations_out, last_contact_at = now()
+            """,
+            doing: "recording a peer's state"
+        )
+    }
+
+    /// The peer addresses stored with `glossd peer add`, sorted.
+    public func peerAddresses() async throws(StoreError) -> [String] {
+        try await rows("SELECT address FROM peers ORDER BY address", as: String.self, doing: "reading peers")
+    }
+
+    /// Stores a peer address; returns whether it was new.
+    @discardableResult
+    public func addPeerAddress(_ address: String) async throws(StoreError) -> Bool {
+        !(try await rows("INSERT INTO peers (address) VALUES (\(address)) ON CONFLICT DO NOTHING RETURNING 1", as: Int32.self, doing: "adding a peer")).isEmpty
+    }
+
+    /// Removes a peer address; returns whether it was there.
+    @discardableResult
+    public func removePeerAddress(_ address: String) async throws(StoreError) -> Bool {
+        !(try await rows("DELETE FROM peers WHERE address = \(address) RETURNING 1", as: Int32.self, doing: "removing a peer")).isEmpty
+    }
+
+    /// Reads `origin:counter,…` as stored (unknown or malformed entries are skipped).
+    static func vector(fromText text: String) -> VersionVector {
+        VersionVector(
+            text.split(separator: ",").compactMap { item in
+                let parts = item.split(separator: ":")
+                guard parts.count == 2, let counter = UInt64(parts[1]), let replica = try? ReplicaID(String(parts[0])) else { return nil }
+                return (replica, counter)
+            }
+        )
     }
 }

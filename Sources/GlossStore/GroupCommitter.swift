@@ -65,6 +65,11 @@ actor GroupCommitter {
         observers.append(observer)
     }
 
+    /// Holds local writes until this replica's own operations up to `counter` are stored here.
+    func requireHistory(upTo counter: UInt64) {
+        sequencer.requireHistory(upTo: counter)
+    }
+
     /// Forgets cached states and counters so the next group rereads them (after a failure or an external change).
     func invalidate() {
         needsResync = true
@@ -268,6 +273,17 @@ actor GroupCommitter {
     private func prepare(_ request: WriteRequest, into group: inout PreparedGroup) {
         switch request.work {
         case .local(let payloads, let annotation, let author, let declared):
+            guard !group.sequencer.isRecovering else {
+                group.outcomes.append(
+                    .failure(
+                        StoreError(
+                            .unavailable,
+                            "this site is recovering its own operations from a peer (its database is behind its own history: restored or copied); retry in a moment"
+                        )
+                    )
+                )
+                return
+            }
             var entry = group.states[annotation] ?? cache[annotation] ?? VersionedState(state: AnnotationState(id: annotation), version: 0)
             var draft = group.sequencer
             var made: [AnnotationOperation] = []

@@ -22,6 +22,7 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var server: ServerOptions
+    @OptionGroup var replication: ReplicationOptions
 
     @Option(help: "PEM certificate chain of the server (env GLOSS_TLS_CERT).")
     var certificate: String?
@@ -38,7 +39,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("give the TLS certificate and key: --certificate FILE --key FILE (or GLOSS_TLS_CERT, GLOSS_TLS_KEY); `glossd dev` makes development ones")
         }
         let (port, limits) = (try server.listenPort(), try server.limits())
-        let configuration: ServerConfiguration
+        var configuration: ServerConfiguration
         do {
             configuration = ServerConfiguration(
                 host: server.listenHost, port: port, tls: try ServerConfiguration.tlsConfiguration(certificateFile: certificate, keyFile: key), limits: limits
@@ -46,8 +47,11 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
+        configuration.replication = try replication.settings(certificateFile: certificate, keyFile: key, limits: limits)
+        let (host, site) = (configuration.host, configuration.replication?.site)
         try await runServer(configuration, store: store, server: server, migrate: migrate) { port in
-            say("glossd: listening on \(configuration.host):\(port)")
+            say("glossd: listening on \(host):\(port)")
+            if let site { say("glossd: replicating as site \(site)") }
         }
     }
 }

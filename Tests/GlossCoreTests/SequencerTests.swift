@@ -97,3 +97,18 @@ struct SequencerTests {
         }
     }
 }
+
+extension SequencerTests {
+    @Test("A replica asked to recover its own history issues nothing until its operations up to that point arrive")
+    func recovery() throws {
+        var sequencer = Sequencer(replica: Self.here)
+        _ = sequencer.stampLocal(wallClockMilliseconds: 1)
+        sequencer.requireHistory(upTo: 3)
+        #expect(sequencer.isRecovering)
+        _ = try sequencer.admit([Self.operation(Self.here, 2, milliseconds: 2)], wallClockMilliseconds: 3)
+        #expect(sequencer.isRecovering)
+        _ = try sequencer.admit([Self.operation(Self.here, 3, milliseconds: 2)], wallClockMilliseconds: 3)
+        #expect(!sequencer.isRecovering)
+        #expect(sequencer.stampLocal(wallClockMilliseconds: 4).dot.counter == 4)
+    }
+}

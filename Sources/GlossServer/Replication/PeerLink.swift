@@ -1,0 +1,333 @@
+import GlossCore
+import GlossProtocol
+import GlossReplication
+import GlossStore
+import Logging
+import NIOCore
+import Synchronization
+
+/// Which side opened a link.
+enum LinkDirection: String, Sendable {
+    /// This site dialed the peer.
+    case dialed
+    /// The peer dialed this site.
+    case accepted
+}
+
+/// One replication link with a peer site, over a connection either side opened.
+///
+/// Both sides run the same code: greet (``PeerHello``), review the peer's
+/// greeting (``LinkAdmission``), then, until either side closes, send what the
+/// peer lacks in acknowledged batches (catalog first, then operations after the
+/// peer's version vector) while applying the peer's batches, each in one
+/// transaction with the peer's progress. A quiet link sends heartbeats; a
+/// silent one is closed, and the dialing side redials with back-off.
+final class PeerLink: Sendable {
+    let remoteSite: String
+    let address: String
+    let direction: LinkDirection
+    private let store: GlossStore
+    private let settings: ReplicationSettings
+    private let maximumLineBytes: Int
+    private let maximumDocumentBytes: Int
+    private let outbox: Outbox
+    private let closeConnection: @Sendable () -> Void
+    private let logger: Logger
+    private let wake: AsyncStream<Void>
+    private let wakeContinuation: AsyncStream<Void>.Continuation
+    private let state = Mutex(LinkState())
+
+    private struct LinkState {
+        var unacknowledged = 0
+        var lastHeard = ContinuousClock.now
+        var acknowledgedVector: VersionVector?
+        var unrecordedOperationsOut: Int64 = 0
+        var pingNumber: UInt64 = 0
+    }
+
+    init(
+        remoteSite: String, address: String, direction: LinkDirection, store: GlossStore, settings: ReplicationSettings, maximumLineBytes: Int,
+        maximumDocumentBytes: Int, outbox: Outbox, closeConnection: @escaping @Sendable () -> Void, logger: Logger
+    ) {
+        self.remoteSite = remoteSite
+        self.address = address
+        self.direction = direction
+        self.store = store
+        self.settings = settings
+        self.maximumLineBytes = maximumLineBytes
+        self.maximumDocumentBytes = maximumDocumentBytes
+        self.outbox = outbox
+        self.closeConnection = closeConnection
+        var logger = logger
+        logger[metadataKey: "peer"] = "\(remoteSite)"
+        self.logger = logger
+        (wake, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Wakes the sender: there may be something new to send.
+    func nudge() {
+        wakeContinuation.yield()
+    }
+
+    /// Runs the link until either side closes it; returns why it ended.
+    func run<Lines: AsyncIteratorProtocol>(lines: inout Lines, registry: PeerRegistry, incarnation: UInt64) async -> PeerError
+    where Lines.Element == InboundLine {
+        let local: LocalSite
+        let hello: PeerHello
+        do throws(StoreError) {
+            local = LocalSite(
+                site: settings.site, replica: store.replica, replicas: try await store.registeredReplicas(), vector: try await store.versionVector()
+            )
+            hello = PeerHello(
+                site: settings.site, replica: store.replica, incarnation: incarnation, vector: local.vector,
+                catalogCursor: try await store.catalogCursor(of: remoteSite)
+            )
+        } catch {
+            return fail(PeerError("unavailable", "this site cannot read its own state: \(error.message)"))
+        }
+        outbox.send([PeerMessage.hello(hello).line])
+        let theirs: PeerHello
+        do {
+            guard case .hello(let greeting)? = try await next(&lines) else {
+                return fail(PeerError.malformed("the first peer message must be HELLO"))
+            }
+            theirs = greeting
+        } catch {
+            return fail(error)
+        }
+        switch LinkAdmission.review(theirs, certificateSite: remoteSite, local: local) {
+        case .refuse(let error):
+            return fail(error)
+        case .recover(let counter, let warning):
+            logger.error("\(warning.message)", metadata: ["code": "\(warning.code)"])
+            await store.recoverOwnHistory(upTo: counter)
+        case .accept:
+            break
+        }
+        logger.notice("linked", metadata: ["address": "\(address)", "direction": "\(direction.rawValue)", "their-replica": "\(theirs.replica)"])
+        await record(state: "up", vector: theirs.vector, error: "")
+        registry.add(self)
+        let ended = await withTaskGroup(of: PeerError?.self) { group in
+            group.addTask { await self.send(after: theirs) }
+            group.addTask { await self.tick() }
+            let received = await self.receive(&lines)
+            group.cancelAll()
+            // A silent peer or a failing sender closes the connection; their reason is the real one.
+            var cause: PeerError?
+            for await result in group where cause == nil { cause = result }
+            return cause ?? received
+        }
+        registry.remove(self)
+        await record(state: "down", vector: nil, error: ended.description)
+        logger.notice("link ended", metadata: ["reason": "\(ended)"])
+        return ended
+    }
+
+    /// Sends `GOODBYE` with `error` and returns it.
+    @discardableResult
+    func fail(_ error: PeerError) -> PeerError {
+        logger.warning("closing the link", metadata: ["code": "\(error.code)", "reason": "\(error.message)"])
+        outbox.send([PeerMessage.goodbye(code: error.code, message: error.message).line])
+        return error
+    }
+
+    // MARK: Receiving
+
+    /// Applies what the peer sends until it closes; returns why it stopped.
+    private func receive<Lines: AsyncIteratorProtocol>(_ lines: inout Lines) async -> PeerError where Lines.Element == InboundLine {
+        var operations: [AnnotationOperation] = []
+        while true {
+            let message: PeerMessage?
+            do {
+                message = try await next(&lines)
+            } catch {
+                return fail(error)
+            }
+            guard let message else { return PeerError("peer-closed", "the peer closed the connection") }
+            do throws(StoreError) {
+                switch message {
+                case .hello:
+                    return fail(PeerError.malformed("HELLO sent twice"))
+                case .project(let id, let title):
+                    try await store.receiveProject(id, title: title)
+                case .document(let document, _):
+                    let outcome = try await store.receiveDocument(document)
+                    if outcome == .kept || outcome == .replaced {
+                        logger.warning(
+                            "document clash: two sites stored different texts under one id; the text with the lower SHA-256 stays everywhere",
+                            metadata: ["document": "\(document.key)", "outcome": "\(outcome.rawValue)"]
+                        )
+                    }
+                case .operation(let operation):
+                    operations.append(operation)
+                    guard operations.count <= settings.maximumReceivedBatch else {
+                        return fail(PeerError("peer-batch-too-large", "a batch holds more than \(settings.maximumReceivedBatch) operations"))
+                    }
+                case .commit(let commit):
+                    guard commit.operations == operations.count else {
+                        return fail(PeerError.malformed("COMMIT says \(commit.operations) operations; \(operations.count) arrived"))
+                    }
+                    let received = try await store.apply(operations, progress: PeerProgress(site: remoteSite, catalogCursor: commit.catalogCursor))
+                    if let first = received.held.first {
+                        logger.warning(
+                            "held operations from a clock too far ahead", metadata: ["held": "\(received.held.count)", "reason": "\(first.reason.message)"]
+                        )
+                    }
+                    let vector = try await store.versionVector()
+                    outbox.send([PeerMessage.acknowledge(BatchAcknowledgement(batch: commit.batch, vector: vector, held: received.held.count)).line])
+                    operations.removeAll(keepingCapacity: true)
+                case .acknowledge(let acknowledgement):
+                    state.withLock { state in
+                        state.unacknowledged = max(0, state.unacknowledged - 1)
+                        state.acknowledgedVector = acknowledgement.vector
+                    }
+                    nudge()
+                case .ping(let number):
+                    outbox.send([PeerMessage.pong(number).line])
+                case .pong:
+                    break
+                case .goodbye(let code, let message):
+                    return PeerError(code, "the peer closed the link: \(message)")
+                }
+            } catch {
+                return fail(PeerError(error.isRetryable ? "unavailable" : "store-refused", "applying what the peer sent: \(error.message)"))
+            }
+        }
+    }
+
+    /// The next peer message, or nil when the connection ends.
+    private func next<Lines: AsyncIteratorProtocol>(_ lines: inout Lines) async throws(PeerError) -> PeerMessage? where Lines.Element == InboundLine {
+        let item: InboundLine?
+        do {
+            item = try await lines.next()
+        } catch {
+            throw PeerError("peer-closed", "the connection ended: \(error)")
+        }
+        guard let item else { return nil }
+        state.withLock { $0.lastHeard = .now }
+        switch item {
+        case .tooLong(_, let length):
+            throw PeerError("peer-line-too-long", "a peer line of \(length) bytes exceeds this site's limit of \(maximumLineBytes) (--max-line)")
+        case .line(let bytes):
+            let line: Line
+            do {
+                line = try LineParser.parse(bytes.readableBytesView, maximumLength: maximumLineBytes)
+            } catch {
+                throw PeerError.malformed("\(error)")
+            }
+            return try PeerMessage(line, maximumDocumentBytes: maximumDocumentBytes)
+        }
+    }
+
+    // MARK: Sending
+
+    /// Sends what the peer lacks, in acknowledged batches, until cancelled or the store fails.
+    private func send(after theirs: PeerHello) async -> PeerError? {
+        var notion = theirs.vector
+        var catalog = theirs.catalogCursor
+        var batch: UInt64 = 0
+        var lastSent = ContinuousClock.now
+        var lastReconcile = ContinuousClock.now
+        var wakes = wake.makeAsyncIterator()
+        while !Task.isCancelled {
+            let (unacknowledged, acknowledged) = state.withLock { ($0.unacknowledged, $0.acknowledgedVector) }
+            if unacknowledged >= settings.window {
+                _ = await wakes.next()
+                continue
+            }
+            if unacknowledged == 0, let acknowledged, ContinuousClock.now - lastReconcile >= settings.reconcileInterval {
+                // Offer again whatever the peer has not stored (operations it held back), from what it acknowledged.
+                notion = acknowledged
+                lastReconcile = .now
+            }
+            let entries: [CatalogEntry]
+            let operations: [AnnotationOperation]
+            do throws(StoreError) {
+                entries = try await store.catalog(after: catalog, limit: settings.catalogBatch)
+                operations = try await store.operations(after: notion, limit: settings.batchOperations)
+            } catch {
+                return fail(PeerError("unavailable", "reading what to send: \(error.message)"))
+            }
+            var lines: [Line] = []
+            for entry in entries {
+                switch entry {
+                case .project(let id, let title, _): lines.append(PeerMessage.project(id: id, title: title).line)
+                case .document(let document, let sequence): lines.append(PeerMessage.document(document, sequence: sequence).line)
+                }
+                catalog = entry.sequence
+            }
+            var bytes = 0
+            var sent = 0
+            for operation in operations {
+                let line = PeerMessage.operation(operation).line
+                let size = line.description.utf8.count
+                if sent > 0, bytes + size > settings.batchBytes { break }
+                lines.append(line)
+                bytes += size
+                sent += 1
+                notion.advance(operation.dot.replica, to: operation.dot.counter)
+            }
+            if lines.isEmpty {
+                if ContinuousClock.now - lastSent >= settings.heartbeat {
+                    let number = state.withLock { state in
+                        state.pingNumber += 1
+                        return state.pingNumber
+                    }
+                    outbox.send([PeerMessage.ping(number).line])
+                    lastSent = .now
+                }
+                _ = await wakes.next()
+                continue
+            }
+            batch += 1
+            lines.append(PeerMessage.commit(BatchCommit(batch: batch, operations: sent, catalogCursor: catalog)).line)
+            state.withLock { state in
+                state.unacknowledged += 1
+                state.unrecordedOperationsOut += Int64(sent)
+            }
+            await outbox.waitUntilDrained(below: 4 * settings.batchBytes)
+            outbox.send(lines)
+            lastSent = .now
+        }
+        return nil
+    }
+
+    /// Wakes the sender now and then (for work no commit announced), records the
+    /// link's state, and closes a link that has gone silent.
+    private func tick() async -> PeerError? {
+        var lastRecorded = ContinuousClock.now
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: settings.pollInterval)
+            } catch {
+                return nil
+            }
+            nudge()
+            let silent = state.withLock { ContinuousClock.now - $0.lastHeard }
+            if silent > settings.silenceLimit {
+                let error = fail(PeerError("peer-silent", "nothing heard from the peer for \(silent.components.seconds) s"))
+                closeConnection()
+                return error
+            }
+            if ContinuousClock.now - lastRecorded >= .seconds(2) {
+                lastRecorded = .now
+                let vector = state.withLock { $0.acknowledgedVector }
+                await record(state: "up", vector: vector, error: nil)
+            }
+        }
+        return nil
+    }
+
+    /// Writes the link's state for `glossd peers`; a failure to write is only logged.
+    private func record(state linkState: String, vector: VersionVector?, error: String?) async {
+        let sent = state.withLock { state in
+            defer { state.unrecordedOperationsOut = 0 }
+            return state.unrecordedOperationsOut
+        }
+        do {
+            try await store.recordPeerStatus(site: remoteSite, state: linkState, address: address, vector: vector, error: error, operationsOut: sent)
+        } catch {
+            logger.debug("cannot record the link's state", metadata: ["error": "\(error)"])
+        }
+    }
+}

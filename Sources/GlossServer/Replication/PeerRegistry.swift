@@ -1,0 +1,37 @@
+import Foundation
+import GlossCore
+import Synchronization
+
+/// The links this glossd runs, for waking them on commits and for status displays.
+final class PeerRegistry: Sendable {
+    /// One running link, as status shows it.
+    struct Entry: Sendable {
+        let link: PeerLink
+        let site: String
+        let address: String
+        let direction: LinkDirection
+        let since: Date
+    }
+
+    private let links = Mutex<[ObjectIdentifier: Entry]>([:])
+
+    /// Registers a link that passed its greeting.
+    func add(_ link: PeerLink) {
+        links.withLock {
+            $0[ObjectIdentifier(link)] = Entry(link: link, site: link.remoteSite, address: link.address, direction: link.direction, since: Date())
+        }
+    }
+
+    /// Forgets a link that ended.
+    func remove(_ link: PeerLink) {
+        links.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(link)) }
+    }
+
+    /// Wakes every link's sender: something was committed.
+    func wakeAll() {
+        for entry in links.withLock({ Array($0.values) }) { entry.link.nudge() }
+    }
+
+    /// The running links, by site.
+    var entries: [Entry] { links.withLock { Array($0.values) }.sorted { ($0.site, $0.address) < ($1.site, $1.address) } }
+}

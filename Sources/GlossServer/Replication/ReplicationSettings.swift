@@ -1,0 +1,49 @@
+public import NIOSSL
+
+/// How this site replicates: who it is, whom it trusts, whom it links to, and
+/// the link's limits (see docs/REPLICATION.md).
+public struct ReplicationSettings: Sendable {
+    /// This site's name: the common name of its cluster certificate.
+    public var site: String
+    /// The cluster CA: peers must present a certificate it signed, and dialed peers must serve one.
+    public var clusterAuthority: [NIOSSLCertificate]
+    /// This site's certificate chain and key, presented when it dials a peer.
+    public var certificateChain: [NIOSSLCertificate]
+    public var privateKey: NIOSSLPrivateKey
+    /// Peer addresses (`host:port`) given by flags or the environment; `glossd peer add` stores more in the database.
+    public var peers: [String]
+    /// Most operations in one batch sent to a peer.
+    public var batchOperations = 500
+    /// Most bytes of operation lines in one batch sent to a peer (a batch holds at least one operation).
+    public var batchBytes = 1 << 20
+    /// Most operations accepted in one batch from a peer; a larger batch closes the link.
+    public var maximumReceivedBatch = 10_000
+    /// Batches sent and not yet acknowledged before the sender waits.
+    public var window = 4
+    /// Catalog entries (projects, documents) read at once.
+    public var catalogBatch = 50
+    /// How often a link looks for work it was not woken for (other processes' commits, new documents), and checks for silence.
+    public var pollInterval: Duration = .milliseconds(500)
+    /// A quiet link sends a heartbeat this often.
+    public var heartbeat: Duration = .seconds(5)
+    /// A link that hears nothing for this long is closed (and redialed).
+    public var silenceLimit: Duration = .seconds(30)
+    /// How often an idle sender re-reads what the peer acknowledged, so anything the peer held back is offered again.
+    public var reconcileInterval: Duration = .seconds(10)
+    /// The first and the largest wait before redialing a peer; waits double with each failure, with jitter.
+    public var minimumBackoff: Duration = .milliseconds(250)
+    public var maximumBackoff: Duration = .seconds(30)
+    /// How often the stored peer list is reread.
+    public var peerListInterval: Duration = .seconds(5)
+
+    /// Settings for site `site`.
+    public init(
+        site: String, clusterAuthority: [NIOSSLCertificate], certificateChain: [NIOSSLCertificate], privateKey: NIOSSLPrivateKey, peers: [String]
+    ) {
+        self.site = site
+        self.clusterAuthority = clusterAuthority
+        self.certificateChain = certificateChain
+        self.privateKey = privateKey
+        self.peers = peers
+    }
+}

@@ -1,0 +1,48 @@
+import GlossCore
+import GlossReplication
+import Testing
+
+@Suite("Link admission: identity rules at the greeting")
+struct LinkAdmissionTests {
+    static let local = LocalSite(
+        site: "tokyo", replica: try! ReplicaID("tokyo-1"), replicas: [try! ReplicaID("tokyo-1"), try! ReplicaID("tokyo-2")],
+        vector: VersionVector([(try! ReplicaID("tokyo-1"), 40), (try! ReplicaID("paris-1"), 7)])
+    )
+
+    static func hello(site: String = "paris", replica: String = "paris-1", vector: VersionVector = VersionVector(), version: Int = 1) -> PeerHello {
+        PeerHello(version: version, site: site, replica: try! ReplicaID(replica), incarnation: 3, vector: vector, catalogCursor: 0)
+    }
+
+    @Test("A well-formed greeting from another site is accepted")
+    func accept() {
+        let vector = VersionVector([(try! ReplicaID("tokyo-1"), 40), (try! ReplicaID("paris-1"), 99)])
+        #expect(LinkAdmission.review(Self.hello(vector: vector), certificateSite: "paris", local: Self.local) == .accept)
+    }
+
+    @Test("Refusals name their reason", arguments: [
+        (2, "paris", "paris", "paris-1", "peer-version"),
+        (1, "paris", "rome", "paris-1", "peer-identity"),
+        (1, "tokyo", "tokyo", "tokyo-9", "same-site"),
+        (1, "paris", "paris", "tokyo-2", "identity-conflict"),
+    ])
+    func refusals(version: Int, site: String, certificate: String, replica: String, code: String) {
+        let verdict = LinkAdmission.review(Self.hello(site: site, replica: replica, version: version), certificateSite: certificate, local: Self.local)
+        guard case .refuse(let error) = verdict else {
+            Issue.record("expected a refusal, got \(verdict)")
+            return
+        }
+        #expect(error.code == code)
+    }
+
+    @Test("A peer that holds more of this site's own history than this site does starts a recovery up to what the peer holds")
+    func behindOwnHistory() {
+        let vector = VersionVector([(try! ReplicaID("tokyo-1"), 55)])
+        let verdict = LinkAdmission.review(Self.hello(vector: vector), certificateSite: "paris", local: Self.local)
+        guard case .recover(let counter, let warning) = verdict else {
+            Issue.record("expected a recovery, got \(verdict)")
+            return
+        }
+        #expect(counter == 55 && warning.code == "behind-own-history")
+        #expect(warning.message.contains("55") && warning.message.contains("40"))
+    }
+}
