@@ -43,9 +43,18 @@ public final class ServerProcess: Sendable {
     }
 
     /// Starts glossd as replica `replica` with `arguments` added to `serve` and waits until it listens.
-    public static func start(_ database: TestDatabase, replica: String = "server-test", arguments: [String] = []) async throws -> ServerProcess {
+    /// `certificates` writes `ca.pem`, `server.pem` and `server-key.pem` into the server's folder
+    /// (development ones by default; ``SiteCluster/certificates(for:)`` for a replicating site).
+    public static func start(
+        _ database: TestDatabase, replica: String = "server-test", arguments: [String] = [],
+        certificates: ((URL) throws -> Void)? = nil
+    ) async throws -> ServerProcess {
         let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("gloss-server-test-\(UUID().uuidString)")
-        try DevelopmentCertificates.make().write(to: folder)
+        if let certificates {
+            try certificates(folder)
+        } else {
+            try DevelopmentCertificates.make().write(to: folder)
+        }
         let migrated = try Binaries.run("glossd", ["migrate", "--database-url", database.url, "--replica-id", replica])
         guard migrated.status == 0 else { throw ServerTestError("glossd migrate failed: \(migrated.error)") }
         let tokens = try await database.withStore(replica: replica, migrate: false) { store in

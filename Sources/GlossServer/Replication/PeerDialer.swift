@@ -64,7 +64,7 @@ final class PeerDialer: Sendable {
             if ContinuousClock.now - started > .seconds(30) { failures = 0 }
             failures += 1
             let delay = Self.backoff(failures: failures, minimum: settings.minimumBackoff, maximum: settings.maximumBackoff)
-            logger.info("peer link down; redialing", metadata: ["address": "\(address)", "reason": "\(ended)", "in-ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"])
+            logger.warning("peer link down; redialing", metadata: ["address": "\(address)", "reason": "\(ended)", "in-ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"])
             do {
                 try await Task.sleep(for: delay)
             } catch {
@@ -130,6 +130,13 @@ final class PeerDialer: Sendable {
     private func speak(
         over inbound: NIOAsyncChannelInboundStream<InboundLine>, outbox: Outbox, channel: any Channel, address: String
     ) async -> PeerError {
+        var lines = inbound.makeAsyncIterator()
+        // The greeting arrives once the TLS handshake is done; only then is the server's certificate known.
+        do {
+            guard case .line? = try await lines.next() else { return PeerError("peer-closed", "\(address) closed before greeting") }
+        } catch {
+            return PeerError("peer-unreachable", "TLS with \(address) failed: \(error)")
+        }
         let remoteSite: String
         do {
             guard let certificate = try await channel.nioSSL_peerCertificate().get() else {
@@ -137,10 +144,9 @@ final class PeerDialer: Sendable {
             }
             remoteSite = try CertificateAuthority.commonName(ofDER: try certificate.toDERBytes())
         } catch {
-            return PeerError("peer-identity", "TLS with \(address) failed or its certificate is unreadable: \(error)")
+            return PeerError("peer-identity", "the certificate of \(address) is unreadable: \(error)")
         }
         outbox.send([Request(tag: "p1", command: .peer(version: PeerHello.currentVersion)).line])
-        var lines = inbound.makeAsyncIterator()
         do {
             while true {
                 guard case .line(let bytes)? = try await lines.next() else {

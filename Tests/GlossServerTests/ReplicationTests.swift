@@ -1,0 +1,127 @@
+import Foundation
+import GlossClient
+import GlossCore
+import GlossProtocol
+import GlossTestSupport
+import Testing
+
+/// Real glossd sites, each on its own database, linked over mutual TLS.
+@Suite("Replication between sites", .serialized, .timeLimit(.minutes(5)))
+struct ReplicationTests {
+    /// Runs `body` with `count` fresh databases.
+    static func withDatabases<Result: Sendable>(_ count: Int, _ body: ([TestDatabase]) async throws -> Result) async throws -> Result {
+        var databases: [TestDatabase] = []
+        for _ in 0..<count { databases.append(try await TestDatabase.create()) }
+        do {
+            let result = try await body(databases)
+            for database in databases { await database.drop() }
+            return result
+        } catch {
+            for database in databases { await database.drop() }
+            throw error
+        }
+    }
+
+    /// Stops every site, whatever happens in `body`.
+    static func stopping<Result: Sendable>(_ sites: [ServerProcess], _ body: () async throws -> Result) async throws -> Result {
+        do {
+            let result = try await body()
+            for site in sites { _ = await site.stop() }
+            return result
+        } catch {
+            for site in sites { _ = await site.stop() }
+            throw error
+        }
+    }
+
+    static let article = DocumentReference(try! DocumentID("article"))
+
+    /// Adds an annotation quoting `quote` on `site` as `user`; returns its id.
+    static func add(_ site: ServerProcess, as user: String, quote: String, label: String) async throws -> AnnotationID {
+        let connection = try await site.connect(as: user)
+        defer { Task { await connection.close() } }
+        let reply = try await connection.send(.add(NewAnnotation(document: article, target: .quote(quote, occurrence: nil), label: label))).reply
+        return try AnnotationID(try #require(reply["id"]))
+    }
+
+    /// Waits until `site` shows annotation `id`.
+    static func waitUntilPresent(_ id: AnnotationID, on site: ServerProcess, within limit: Duration = .seconds(30)) async throws {
+        let connection = try await site.connect(as: "rita")
+        defer { Task { await connection.close() } }
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if (try? await connection.send(.get(id))) != nil { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ServerTestError("annotation \(id) did not reach \(site.replica) within \(limit)")
+    }
+
+    @Test("Three sites in a chain (no A–C link) converge through B: concurrent edits, a delete against an edit, tag races")
+    func chainConverges() async throws {
+        let cluster = try SiteCluster()
+        try await Self.withDatabases(3) { databases in
+            let c = try await cluster.start("c", on: databases[2])
+            let b = try await cluster.start("b", on: databases[1], peers: [c])
+            let a = try await cluster.start("a", on: databases[0], peers: [b])
+            try await Self.stopping([a, b, c]) {
+                let shared = try await Self.add(a, as: "ana", quote: "Kishida’s", label: "PERSON")
+                let doomed = try await Self.add(c, as: "ana", quote: "Washington", label: "PERSON")
+                try await Self.waitUntilPresent(shared, on: c)
+                try await Self.waitUntilPresent(doomed, on: a)
+
+                // Without waiting for each other: two labels for one annotation at the two ends of
+                // the chain, a deletion at one end against an edit at the other, and tag races.
+                let atA = try await a.connect(as: "ana")
+                let atC = try await c.connect(as: "ben")
+                async let labelA = atA.send(.set(shared, [.label("POLITICIAN")]))
+                async let labelC = atC.send(.set(shared, [.label("PRIME-MINISTER")]))
+                async let deleteA = atA.send(.delete(doomed))
+                async let noteC = atC.send(.set(doomed, [.note("keep this")]))
+                async let tagA = atA.send(.tag(shared, ["japan"]))
+                async let untagC = atC.send(.untag(shared, ["japan"]))
+                _ = try await (labelA, labelC, deleteA, noteC, tagA, untagC)
+                await atA.close()
+                await atC.close()
+
+                try await SiteCluster.waitForConvergence([a, b, c])
+                for site in [a, b, c] {
+                    let connection = try await site.connect(as: "rita")
+                    let record = try AnnotationRecord(line: try #require(try await connection.send(.get(shared)).lines("ANNOTATION").first))
+                    #expect(record.conflicts == [.label], "\(site.replica) shows the label conflict")
+                    let kept = try AnnotationRecord(line: try #require(try await connection.send(.get(doomed)).lines("ANNOTATION").first))
+                    #expect(kept.note == "keep this", "\(site.replica): the concurrent edit wins over the deletion")
+                    await connection.close()
+                }
+            }
+        }
+    }
+
+    @Test("Refused: a link without a client certificate, with a token, or with another cluster's certificate")
+    func refusals() async throws {
+        let cluster = try SiteCluster()
+        let stranger = try SiteCluster()
+        try await Self.withDatabases(2) { databases in
+            let a = try await cluster.start("a", on: databases[0])
+            try await Self.stopping([a]) {
+                for user in [nil, "ana"] {
+                    let connection = user == nil ? try await a.connect() : try await a.connect(as: user!)
+                    await #expect(throws: ClientError.self, "\(user ?? "no token")") { try await connection.send(.peer(version: 1)) }
+                    do {
+                        _ = try await connection.send(.peer(version: 1))
+                    } catch {
+                        #expect((error as? ClientError)?.code == "peer-refused", "\(error)")
+                    }
+                    await connection.close()
+                }
+
+                // A site whose certificate another CA signed dials a: the link never comes up, and a says so.
+                let outsider = try await stranger.start("x", on: databases[1], peers: [a])
+                try await Task.sleep(for: .seconds(2))
+                _ = await outsider.stop()
+                #expect(outsider.log.contains("peer link down"), "\(outsider.log)")
+                #expect(try await databases[0].count("SELECT count(*) FROM peer_sites") == 0, "a never linked with x")
+                #expect(try await databases[1].count("SELECT count(*) FROM peer_sites") == 0, "x never linked with a")
+            }
+        }
+    }
+}

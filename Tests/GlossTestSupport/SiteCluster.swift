@@ -1,0 +1,61 @@
+public import Foundation
+public import GlossCore
+import GlossServer
+public import GlossStore
+
+/// A cluster of replicating sites for tests: one cluster CA, and for each site a
+/// real glossd on its own database, with a certificate naming the site.
+public final class SiteCluster: Sendable {
+    let authority: CertificateAuthority
+
+    /// A new cluster CA.
+    public init() throws {
+        authority = try CertificateAuthority.make(name: "Gloss test cluster CA", organization: "Gloss tests", days: 2)
+    }
+
+    /// Writes the cluster CA (`ca.pem`) and site `site`'s certificate and key (`server.pem`, `server-key.pem`) into a folder.
+    public func certificates(for site: String) -> (URL) throws -> Void {
+        let authority = authority
+        return { folder in
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let issued = try authority.issue(commonName: site, organization: "Gloss tests", hostnames: ["localhost", "127.0.0.1"], days: 2)
+            try writeFile(authority.certificatePEM, to: folder.appendingPathComponent("ca.pem"), secret: false)
+            try writeFile(issued.certificatePEM, to: folder.appendingPathComponent("server.pem"), secret: false)
+            try writeFile(issued.privateKeyPEM, to: folder.appendingPathComponent("server-key.pem"), secret: true)
+        }
+    }
+
+    /// Starts site `site` (replica `site-1`) on `database`, linking to the sites in `peers`.
+    public func start(_ site: String, on database: TestDatabase, peers: [ServerProcess] = [], arguments: [String] = []) async throws -> ServerProcess {
+        let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("gloss-site-\(UUID().uuidString)")
+        var links = ["--cluster-ca", folder.appendingPathComponent("ca.pem").path]
+        for peer in peers { links += ["--peer", "127.0.0.1:\(peer.port)"] }
+        let write = certificates(for: site)
+        return try await ServerProcess.start(database, replica: "\(site)-1", arguments: links + arguments) { target in
+            try write(target)
+            try write(folder)
+        }
+    }
+
+    /// The per-document digests of each site's database.
+    public static func digests(_ sites: [ServerProcess]) async throws -> [[String: StateDigest]] {
+        var all: [[String: StateDigest]] = []
+        for site in sites {
+            all.append(try await site.database.withStore(replica: "digest-reader", migrate: false) { store in try await store.documentDigests() })
+        }
+        return all
+    }
+
+    /// Waits until every site holds the same annotations (equal per-document digests,
+    /// at least `minimumDocuments` of them); throws with the last digests after `limit`.
+    public static func waitForConvergence(_ sites: [ServerProcess], minimumDocuments: Int = 1, within limit: Duration = .seconds(60)) async throws {
+        let deadline = ContinuousClock.now + limit
+        var last: [[String: StateDigest]] = []
+        while ContinuousClock.now < deadline {
+            last = try await digests(sites)
+            if let first = last.first, first.count >= minimumDocuments, last.allSatisfy({ $0 == first }) { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw ServerTestError("sites did not converge within \(limit): \(last.map { $0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.description.prefix(8))" } })")
+    }
+}
