@@ -109,10 +109,12 @@ public final class GlossStore: Sendable {
         return applied
     }
 
-    /// Checks the schema is current and records this replica id.
-    public func verifySchema(migrations: [Migration]) async throws(StoreError) {
+    /// Checks the schema is current and, when `registering` (a server that will
+    /// write), records this replica id among the database's writers: peers are
+    /// refused if they write under one of those ids.
+    public func verifySchema(migrations: [Migration], registering: Bool = true) async throws(StoreError) {
         try await Migrator(migrations: migrations).verify(client, logger: logger)
-        try await register()
+        if registering { try await register() }
     }
 
     private func register() async throws(StoreError) {

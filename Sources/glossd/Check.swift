@@ -14,7 +14,7 @@ struct Check: AsyncParsableCommand {
         let migrations = try store.migrations()
         do {
             let report = try await store.withStore { store in
-                try await store.verifySchema(migrations: migrations)
+                try await store.verifySchema(migrations: migrations, registering: false)
                 return try await store.checkConsistency()
             }
             print(report)

@@ -17,6 +17,6 @@ struct Glossd: AsyncParsableCommand {
               glossd migrate --database-url postgres://gloss@127.0.0.1:5433/gloss
               glossd check   --database-url postgres://gloss@127.0.0.1:5433/gloss
             """,
-        subcommands: [Serve.self, Dev.self, Migrate.self, Check.self, UserCommand.self, ProjectCommand.self, CertCommand.self, Postgres.self]
+        subcommands: [Serve.self, Dev.self, Migrate.self, Check.self, UserCommand.self, ProjectCommand.self, CertCommand.self, PeerCommand.self, PeersCommand.self, Postgres.self]
     )
 }

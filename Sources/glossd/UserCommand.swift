@@ -146,7 +146,7 @@ func onStore<Result: Sendable>(_ options: StoreOptions, _ body: @Sendable @escap
     let migrations = try options.migrations()
     do {
         return try await options.withStore { store in
-            try await store.verifySchema(migrations: migrations)
+            try await store.verifySchema(migrations: migrations, registering: false)
             return try await body(store)
         }
     } catch let error as StoreError {

@@ -46,3 +46,14 @@ struct LinkAdmissionTests {
         #expect(warning.message.contains("55") && warning.message.contains("40"))
     }
 }
+
+@Suite("Lag between sites")
+struct LagTests {
+    @Test("Operations behind in each direction count every origin")
+    func lag() throws {
+        let (a, b, c) = (try ReplicaID("a"), try ReplicaID("b"), try ReplicaID("c"))
+        let lag = Lag(local: VersionVector([(a, 10), (b, 3)]), peer: VersionVector([(a, 4), (b, 5), (c, 2)]))
+        #expect(lag.peerLacks == 6 && lag.localLacks == 4)
+        #expect(Lag(local: VersionVector(), peer: VersionVector()) == Lag(local: VersionVector([(a, 1)]), peer: VersionVector([(a, 1)])))
+    }
+}
