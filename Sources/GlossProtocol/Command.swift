@@ -67,6 +67,8 @@ public enum Command: Hashable, Sendable {
     case subscribe(SubscriptionScope)
     /// `UNSUBSCRIBE sub=…`.
     case unsubscribe(Int)
+    /// `STATUS`: the server's site and each peer site's link (`* PEER` lines).
+    case status
     /// `PEER version=…`: the connection becomes a replication link speaking peer messages.
     case peer(version: Int)
 
@@ -103,6 +105,7 @@ public enum Command: Hashable, Sendable {
         case .subscribe: .subscribe
         case .unsubscribe: .unsubscribe
         case .peer: .peer
+        case .status: .status
         }
     }
 }

@@ -42,6 +42,7 @@ extension Request {
         case .ping: return .ping
         case .whoami: return .whoami
         case .quit: return .quit
+        case .status: return .status
         case .peer:
             guard let version = try reader.integer("version", in: 1...1_000) else { throw ProtocolError(.badArgument, "PEER needs version=") }
             return .peer(version: version)

@@ -74,6 +74,8 @@ struct Dispatcher: Sendable {
         case .review(let id, let review):
             _ = try await authorizedDocument(ofAnnotation: id, for: .review)
             return try await write([.set(.review(review))], on: id, request: request)
+        case .status:
+            return try await status(request.tag)
         case .hello, .auth, .ping, .whoami, .quit, .subscribe, .unsubscribe, .peer:
             throw ProtocolError(.internalError, "\(request.command.verb.rawValue) is handled by the session")
         }

@@ -92,6 +92,23 @@ struct ReplicationTests {
                     #expect(kept.note == "keep this", "\(site.replica): the concurrent edit wins over the deletion")
                     await connection.close()
                 }
+
+                // gloss status at the middle site shows both links up and nothing behind either way.
+                let cli = CLITests.cli()
+                _ = try cli.ok(["login", "--profile", "rita", "--server", "127.0.0.1:\(b.port)", "--ca-file", b.caFile, "--token", b.tokens["rita"]!])
+                var peers: [[String: Any]] = []
+                let deadline = ContinuousClock.now + .seconds(15)
+                repeat {
+                    peers = try cli.json(["status", "--profile", "rita"]).filter { $0["peer"] != nil }
+                    if peers.count == 2, peers.allSatisfy({ $0["state"] as? String == "up" && $0["toSend"] as? Int == 0 && $0["toReceive"] as? Int == 0 }) {
+                        break
+                    }
+                    try await Task.sleep(for: .milliseconds(500))
+                } while ContinuousClock.now < deadline
+                #expect(peers.map { $0["peer"] as? String } == ["a", "c"], "\(peers)")
+                #expect(peers.allSatisfy { $0["state"] as? String == "up" && $0["toSend"] as? Int == 0 && $0["toReceive"] as? Int == 0 }, "\(peers)")
+                let text = try cli.ok(["status", "--profile", "rita"])
+                #expect(text.contains("site b, replica b-1") && text.contains("  a  up") && text.contains("  c  up"), "\(text)")
             }
         }
     }
