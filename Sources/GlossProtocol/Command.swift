@@ -67,6 +67,8 @@ public enum Command: Hashable, Sendable {
     case subscribe(SubscriptionScope)
     /// `UNSUBSCRIBE sub=…`.
     case unsubscribe(Int)
+    /// `DIGESTS`: `* DIGEST doc=project/document digest=…` per document, for a peer site comparing states.
+    case digests
     /// `STATUS`: the server's site and each peer site's link (`* PEER` lines).
     case status
     /// `PEER version=…`: the connection becomes a replication link speaking peer messages.
@@ -106,6 +108,7 @@ public enum Command: Hashable, Sendable {
         case .unsubscribe: .unsubscribe
         case .peer: .peer
         case .status: .status
+        case .digests: .digests
         }
     }
 }

@@ -43,6 +43,7 @@ extension Request {
         case .whoami: return .whoami
         case .quit: return .quit
         case .status: return .status
+        case .digests: return .digests
         case .peer:
             guard let version = try reader.integer("version", in: 1...1_000) else { throw ProtocolError(.badArgument, "PEER needs version=") }
             return .peer(version: version)

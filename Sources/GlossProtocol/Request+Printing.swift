@@ -13,7 +13,7 @@ extension Request {
         switch command {
         case .hello(let versions): return [named("version", versions.map(String.init).joined(separator: ","))]
         case .auth(let token): return [named("token", token)]
-        case .ping, .whoami, .quit, .status: return []
+        case .ping, .whoami, .quit, .status, .digests: return []
         case .peer(let version): return [named("version", String(version))]
         case .putDocument(let upload):
             return [named("project", upload.project.rawValue)] + (upload.id.map { [named("id", $0.rawValue)] } ?? [])

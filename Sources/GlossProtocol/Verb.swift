@@ -44,6 +44,8 @@ public enum Verb: String, Hashable, Sendable, CaseIterable {
     case subscribe = "SUBSCRIBE"
     /// Stops a subscription.
     case unsubscribe = "UNSUBSCRIBE"
+    /// Lists the digest of each document's annotations; only for a client certificate the cluster CA signed.
+    case digests = "DIGESTS"
     /// Shows the server's site and its links with peer sites.
     case status = "STATUS"
     /// Turns the connection into a replication link; only for a client certificate the cluster CA signed.
@@ -53,7 +55,7 @@ public enum Verb: String, Hashable, Sendable, CaseIterable {
     /// verb; `nil` for verbs outside any project.
     public var requiredRole: Role? {
         switch self {
-        case .hello, .auth, .ping, .whoami, .quit, .unsubscribe, .peer, .status: nil
+        case .hello, .auth, .ping, .whoami, .quit, .unsubscribe, .peer, .status, .digests: nil
         case .getDocument, .listDocuments, .get, .list, .conflicts, .subscribe: .reader
         case .putDocument, .add, .set, .resolve, .tag, .untag, .delete, .restore: .analyst
         case .review: .reviewer

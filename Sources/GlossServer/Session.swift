@@ -176,6 +176,14 @@ final class Session: Sendable {
         case .ping:
             outbox.send([Reply.ok(request.tag)])
             return .more
+        case .digests:
+            switch await admitPeer(version: PeerHello.currentVersion) {
+            case .success:
+                outbox.send(await digestLines(tag: request.tag))
+            case .failure(let error):
+                outbox.send([Reply.error(request.tag, error)])
+            }
+            return .more
         case .peer(let version):
             switch await admitPeer(version: version) {
             case .success(let site):
@@ -226,6 +234,20 @@ final class Session: Sendable {
             waiter?.resume()
         }
         return .more
+    }
+
+    /// `* DIGEST` per document, then `OK count=…`: what `glossd check --against` compares.
+    private func digestLines(tag: String) async -> [Line] {
+        do {
+            let digests = try await context.store.documentDigests()
+            var lines = digests.keys.sorted().map { key in
+                Line(tag: Line.untagged, word: "DIGEST", arguments: [.named(key: "doc", value: key), .named(key: "digest", value: digests[key]!.description)])
+            }
+            lines.append(Reply.ok(tag, [.named(key: "count", value: String(digests.count))]))
+            return lines
+        } catch {
+            return [Reply.error(tag, ProtocolError(error))]
+        }
     }
 
     /// Whether this connection may become a replication link: only with a client

@@ -109,6 +109,35 @@ struct ReplicationTests {
                 #expect(peers.allSatisfy { $0["state"] as? String == "up" && $0["toSend"] as? Int == 0 && $0["toReceive"] as? Int == 0 }, "\(peers)")
                 let text = try cli.ok(["status", "--profile", "rita"])
                 #expect(text.contains("site b, replica b-1") && text.contains("  a  up") && text.contains("  c  up"), "\(text)")
+                let checked = try Self.check(a, against: c)
+                #expect(checked.status == 0 && checked.output.contains("1 document: the same annotations here and at"), "\(checked)")
+            }
+        }
+    }
+
+    /// `glossd check` of `site`'s database against a live peer, with `site`'s certificate.
+    static func check(_ site: ServerProcess, against peer: ServerProcess) throws -> (status: Int32, output: String, error: String) {
+        let file = { (name: String) in site.folder.appendingPathComponent(name).path }
+        return try Binaries.run("glossd", [
+            "check", "--database-url", site.database.url, "--against", "127.0.0.1:\(peer.port)", "--certificate", file("server.pem"),
+            "--key", file("server-key.pem"), "--cluster-ca", file("ca.pem"),
+        ])
+    }
+
+    @Test("glossd check --against compares per-document digests with a live peer and lists the differences")
+    func checkAgainstPeer() async throws {
+        let cluster = try SiteCluster()
+        try await Self.withDatabases(2) { databases in
+            let a = try await cluster.start("a", on: databases[0])
+            let b = try await cluster.start("b", on: databases[1])
+            try await Self.stopping([a, b]) {
+                let same = try Self.check(a, against: b)
+                #expect(same.status == 0 && same.output.contains("0 documents: the same annotations here and at"), "\(same)")
+                _ = try await Self.add(a, as: "ana", quote: "Kishida’s", label: "PERSON")
+                let differ = try Self.check(a, against: b)
+                #expect(differ.status == 1 && differ.output.contains("news/article: only here"), "\(differ)")
+                let reverse = try Self.check(b, against: a)
+                #expect(reverse.status == 1 && reverse.output.contains("news/article: only at 127.0.0.1:\(a.port)"), "\(reverse)")
             }
         }
     }

@@ -1,7 +1,7 @@
 public import Foundation
 public import GlossCore
 import GlossServer
-public import GlossStore
+import GlossStore
 
 /// A cluster of replicating sites for tests: one cluster CA, and for each site a
 /// real glossd on its own database, with a certificate naming the site.

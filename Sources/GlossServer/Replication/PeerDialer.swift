@@ -87,25 +87,7 @@ final class PeerDialer: Sendable {
         }
         let channel: NIOAsyncChannel<InboundLine, ByteBuffer>
         do {
-            var tls = TLSConfiguration.makeClientConfiguration()
-            tls.minimumTLSVersion = .tlsv12
-            tls.trustRoots = .certificates(settings.clusterAuthority)
-            tls.certificateChain = settings.certificateChain.map { .certificate($0) }
-            tls.privateKey = .privateKey(settings.privateKey)
-            tls.certificateVerification = .fullVerification
-            let context = try NIOSSLContext(configuration: tls)
-            let isAddress = (try? SocketAddress(ipAddress: host, port: 0)) != nil
-            let maximumLineBytes = limits.maximumLineBytes
-            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(.seconds(10))
-                .channelOption(.socketOption(.so_keepalive), value: 1)
-                .connect(host: host, port: port) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: isAddress ? nil : host))
-                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(BoundedLineDecoder(maximumLength: maximumLineBytes)))
-                        return try NIOAsyncChannel<InboundLine, ByteBuffer>(wrappingChannelSynchronously: channel)
-                    }
-                }
+            channel = try await PeerConnection.open(host: host, port: port, settings: settings, maximumLineBytes: limits.maximumLineBytes)
         } catch {
             return PeerError("peer-unreachable", "cannot connect to \(address): \(error)")
         }
