@@ -57,6 +57,15 @@ public final class GlossServer: Service, Sendable {
         await context.store.observeCommits { group in hub.publish(group) }
         let replicating = context.replication.map { replication in Task { await self.replicate(replication) } }
         defer { replicating?.cancel() }
+        // Commits of other glossd processes on this database reach this one's subscribers and links too.
+        let registry = context.replication?.registry
+        let following = Task {
+            await context.store.followOtherProcesses { group in
+                hub.publish(group)
+                registry?.wakeAll()
+            }
+        }
+        defer { following.cancel() }
         let sslContext: NIOSSLContext
         do {
             sslContext = try NIOSSLContext(configuration: configuration.tls)

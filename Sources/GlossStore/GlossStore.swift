@@ -38,6 +38,8 @@ public final class GlossStore: Sendable {
     let logger: Logger
     let committer: GroupCommitter
     let reader: StateReader
+    /// For connections outside the pool, held for long: listening, and the locks that make one process run each peer link.
+    let dedicated: PostgresConnection.Configuration
 
     /// A store on `database`, writing as `replica`.
     public init(database: DatabaseConfiguration, replica: ReplicaID, options: Options = Options(), logger: Logger) {
@@ -46,6 +48,14 @@ public final class GlossStore: Sendable {
             configuration = .init(unixSocketPath: socket, username: database.username, password: database.password, database: database.database)
         } else {
             configuration = .init(
+                host: database.host, port: database.port, username: database.username, password: database.password,
+                database: database.database, tls: .disable
+            )
+        }
+        if let socket = database.unixSocketPath {
+            dedicated = .init(unixSocketPath: socket, username: database.username, password: database.password, database: database.database)
+        } else {
+            dedicated = .init(
                 host: database.host, port: database.port, username: database.username, password: database.password,
                 database: database.database, tls: .disable
             )

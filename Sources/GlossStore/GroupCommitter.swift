@@ -65,6 +65,11 @@ actor GroupCommitter {
         observers.append(observer)
     }
 
+    /// Drops cached states of annotations another process changed.
+    func evict(_ ids: [AnnotationID]) {
+        cache.evict(ids)
+    }
+
     /// Holds local writes until this replica's own operations up to `counter` are stored here.
     func requireHistory(upTo counter: UInt64) {
         sequencer.requireHistory(upTo: counter)
@@ -117,8 +122,11 @@ actor GroupCommitter {
                     if group.hasWrites {
                         let (client, logger) = (client, logger)
                         let (operations, states, keys, progress) = (group.operations, group.states, group.keys, group.progress)
+                        let replica = replica
                         try await withDeadline(timeout, doing: "committing") {
-                            try await Self.store(operations, states: states, keys: keys, progress: progress) { try await client.query($0, logger: logger) }
+                            try await Self.store(operations, states: states, keys: keys, progress: progress, by: replica) {
+                                try await client.query($0, logger: logger)
+                            }
                         }
                     }
                 } else {
@@ -181,7 +189,7 @@ actor GroupCommitter {
                     let fresh = try await Self.readStates(ids, run: run)
                     let group = await self.prepareAll(batch, fresh: fresh, recorded: recorded)
                     if group.hasWrites {
-                        try await Self.store(group.operations, states: group.states, keys: group.keys, progress: group.progress, run: run)
+                        try await Self.store(group.operations, states: group.states, keys: group.keys, progress: group.progress, by: self.replica, run: run)
                     }
                     _ = try await run("COMMIT").collect()
                     return group
@@ -389,7 +397,7 @@ actor GroupCommitter {
 
     private static func store(
         _ operations: [AnnotationOperation], states byID: [AnnotationID: VersionedState], keys: [RecordedWrite], progress: [(PeerProgress, Int)],
-        run: @Sendable (PostgresQuery) async throws -> PostgresRowSequence
+        by replica: ReplicaID, run: @Sendable (PostgresQuery) async throws -> PostgresRowSequence
     ) async throws {
         let ids = byID.keys.sorted()
         let rows = ids.map { MaterializedRow(byID[$0]!.state) }
@@ -423,6 +431,11 @@ actor GroupCommitter {
             query.binds.append(progress.map(\.0.site))
             query.binds.append(progress.map { Int64(clamping: $0.0.catalogCursor) })
             query.binds.append(progress.map { Int64($0.1) })
+        }
+        for payload in CommitAnnouncement.payloads(sender: replica, dots: operations.map(\.dot)) {
+            // The other glossd processes of this database hear of the commit when it commits (NOTIFY is transactional).
+            query.sql += ", pg_notify('\(CommitAnnouncement.channel)', $\(query.binds.count + 1))"
+            query.binds.append(payload)
         }
         _ = try await run(query).collect()
     }

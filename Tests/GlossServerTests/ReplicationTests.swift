@@ -2,6 +2,7 @@ import Foundation
 import GlossClient
 import GlossCore
 import GlossProtocol
+import GlossStore
 import GlossTestSupport
 import Testing
 
@@ -115,6 +116,23 @@ struct ReplicationTests {
         }
     }
 
+    /// The next event pushed on `connection`.
+    static func firstEvent(of connection: GlossConnection, within limit: Duration) async throws -> EventRecord {
+        try await withThrowingTaskGroup(of: EventRecord?.self) { group in
+            group.addTask {
+                for await event in connection.events { return event }
+                return nil
+            }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let event = try await group.next() ?? nil else { throw ServerTestError("no event within \(limit)") }
+            return event
+        }
+    }
+
     /// `glossd check` of `site`'s database against a live peer, with `site`'s certificate.
     static func check(_ site: ServerProcess, against peer: ServerProcess) throws -> (status: Int32, output: String, error: String) {
         let file = { (name: String) in site.folder.appendingPathComponent(name).path }
@@ -138,6 +156,38 @@ struct ReplicationTests {
                 #expect(differ.status == 1 && differ.output.contains("news/article: only here"), "\(differ)")
                 let reverse = try Self.check(b, against: a)
                 #expect(reverse.status == 1 && reverse.output.contains("news/article: only at 127.0.0.1:\(a.port)"), "\(reverse)")
+            }
+        }
+    }
+
+    @Test("Two glossd processes on one database: a subscriber on one sees writes made on the other; killing the one that runs a link moves it to the other")
+    func twoProcessesOneDatabase() async throws {
+        let cluster = try SiteCluster()
+        try await Self.withDatabases(2) { databases in
+            let b = try await cluster.start("b", on: databases[1])
+            let first = try await cluster.start("a", on: databases[0], peers: [b])
+            let deadline = ContinuousClock.now + .seconds(20)
+            while try await databases[1].count("SELECT count(*) FROM peer_sites WHERE site = 'a' AND state = 'up'") == 0, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let second = try await first.sibling(replica: "a-2", arguments: ["--cluster-ca", first.caFile, "--peer", "127.0.0.1:\(b.port)"])
+            try await Self.stopping([first, second, b]) {
+                // Live events cross processes: a subscriber on the second sees a write made on the first.
+                let watcher = try await second.connect(as: "rita")
+                _ = try await watcher.send(.subscribe(.document(Self.article)))
+                let written = try await Self.add(first, as: "ana", quote: "Kishida’s", label: "PERSON")
+                let event = try await Self.firstEvent(of: watcher, within: .seconds(10))
+                #expect(event.annotation.id == written && event.change == "create", "\(event)")
+                await watcher.close()
+
+                // The first runs the link to b (one lock held, by one process); once it dies, the second takes it over.
+                let lockHolders = "SELECT count(DISTINCT pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = '\(databases[0].configuration.database)') AND objid <> 0"
+                #expect(try await databases[0].count(lockHolders) == 1)
+                await first.kill()
+                let fromB = try await Self.add(b, as: "ben", quote: "Washington", label: "PLACE")
+                try await Self.waitUntilPresent(fromB, on: second)
+                try await SiteCluster.waitForConvergence([second, b])
+                #expect(try await databases[0].count(lockHolders) == 1)
             }
         }
     }

@@ -79,6 +79,15 @@ public final class ServerProcess: Sendable {
         )
     }
 
+    /// Starts another glossd on this one's database, as replica `replica`, with the
+    /// same certificates and tokens (several processes sharing one PostgreSQL).
+    public func sibling(replica: String, arguments: [String]) async throws -> ServerProcess {
+        let copy = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("gloss-server-test-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: folder, to: copy)
+        let (process, output, port) = try await Self.launch(database, folder: copy, port: 0, replica: replica, arguments: arguments)
+        return ServerProcess(database: database, folder: copy, port: port, tokens: tokens, replica: replica, arguments: arguments, process: process, output: output)
+    }
+
     /// Runs `glossd serve` and waits until it listens; returns it with its output and port.
     private static func launch(
         _ database: TestDatabase, folder: URL, port: Int, replica: String, arguments: [String]

@@ -56,11 +56,23 @@ final class PeerDialer: Sendable {
     }
 
     /// Dials `address` again and again, waiting longer after each failure (reset after a link that lasted).
+    /// Of several glossd processes sharing the database, only the one holding the
+    /// link's lock dials; the others wait and take over if it dies.
     private func keepLinked(_ address: String) async {
         var failures = 0
         while !Task.isCancelled {
             let started = ContinuousClock.now
-            let ended = await dial(address)
+            let outcome: PeerError?
+            do throws(StoreError) {
+                outcome = try await store.whileHolding(lock: "gloss-peer-link:\(address)") { await self.dial(address) }
+            } catch {
+                outcome = PeerError("unavailable", "cannot take the link's lock: \(error.message)")
+            }
+            guard let ended = outcome else {
+                // Another process runs this link.
+                do { try await Task.sleep(for: settings.lockRetryInterval) } catch { return }
+                continue
+            }
             if ContinuousClock.now - started > .seconds(30) { failures = 0 }
             failures += 1
             let delay = Self.backoff(failures: failures, minimum: settings.minimumBackoff, maximum: settings.maximumBackoff)
