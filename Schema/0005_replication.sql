@@ -70,6 +70,14 @@ CREATE TABLE peer_sites (
     operations_out    bigint NOT NULL DEFAULT 0
 );
 
+-- The replica ids each peer site has greeted with: a replica id belongs to one
+-- site, so another site greeting with it (a copied database) is refused.
+CREATE TABLE peer_replicas (
+    replica_id  text PRIMARY KEY,
+    site        text NOT NULL,
+    first_seen  timestamptz NOT NULL DEFAULT now()
+);
+
 -- This site: its incarnation grows by one each time a glossd starts serving it.
 CREATE TABLE site (
     only_row    boolean PRIMARY KEY DEFAULT true CHECK (only_row),

@@ -10,13 +10,16 @@ public struct LocalSite: Sendable, Hashable {
     public var replicas: Set<ReplicaID>
     /// Every operation the site holds, per origin.
     public var vector: VersionVector
+    /// The site each peer replica id has greeted from before.
+    public var peerReplicas: [ReplicaID: String]
 
     /// Creates a description.
-    public init(site: String, replica: ReplicaID, replicas: Set<ReplicaID>, vector: VersionVector) {
+    public init(site: String, replica: ReplicaID, replicas: Set<ReplicaID>, vector: VersionVector, peerReplicas: [ReplicaID: String] = [:]) {
         self.site = site
         self.replica = replica
         self.replicas = replicas
         self.vector = vector
+        self.peerReplicas = peerReplicas
     }
 }
 
@@ -31,6 +34,35 @@ public enum LinkVerdict: Sendable, Hashable {
     case recover(counter: UInt64, warning: PeerError)
     /// Do not link; say why and close.
     case refuse(PeerError)
+}
+
+/// A link that has passed its greeting, as the running links are compared.
+public struct LiveLink: Sendable, Hashable {
+    /// The peer's site.
+    public var site: String
+    /// The replica id it greeted with.
+    public var replica: ReplicaID
+    /// Its incarnation.
+    public var incarnation: UInt64
+
+    /// Creates one.
+    public init(site: String, replica: ReplicaID, incarnation: UInt64) {
+        self.site = site
+        self.replica = replica
+        self.incarnation = incarnation
+    }
+
+    /// Why `newcomer` may not run beside `running`, or nil when it may: one replica
+    /// of one site greeting from two incarnations at once is two live copies of a
+    /// site (a copied database), since each glossd process has its own replica id.
+    public static func conflict(between running: [LiveLink], and newcomer: LiveLink) -> PeerError? {
+        guard let twin = running.first(where: { $0.site == newcomer.site && $0.replica == newcomer.replica && $0.incarnation != newcomer.incarnation })
+        else { return nil }
+        return PeerError(
+            "duplicate-site",
+            "site \(newcomer.site) replica \(newcomer.replica) is linked already (incarnation \(twin.incarnation)) and greets again as incarnation \(newcomer.incarnation): two live copies of one site (a copied database?); stop one, or give it its own site and replica id"
+        )
+    }
 }
 
 /// Reviews a peer's greeting before a link carries anything: the rules that
@@ -54,6 +86,14 @@ public enum LinkAdmission {
                 PeerError(
                     "identity-conflict",
                     "site \(hello.site) writes as replica \(hello.replica), an id this site's database uses: two sites share a replica id (a copied database?); give one of them a new --replica-id"
+                )
+            )
+        }
+        if let owner = local.peerReplicas[hello.replica], owner != hello.site {
+            return .refuse(
+                PeerError(
+                    "identity-conflict",
+                    "site \(hello.site) writes as replica \(hello.replica), which is site \(owner)'s: two sites share a replica id (a copied database?); give one of them a new --replica-id"
                 )
             )
         }

@@ -138,6 +138,12 @@ public final class GlossServer: Service, Sendable {
                 do { try await Task.sleep(for: .seconds(1)) } catch { return }
             }
         }
+        do throws(StoreError) {
+            // A site that has never linked has no history elsewhere to compare with.
+            if try await context.store.peerSites().isEmpty { await context.store.confirmIdentity() }
+        } catch {
+            context.logger.warning("cannot read the peer sites; local writes wait for a peer", metadata: ["error": "\(error)"])
+        }
         let registry = replication.registry
         await context.store.observeCommits { _ in registry.wakeAll() }
         let dialer = PeerDialer(

@@ -116,6 +116,28 @@ extension GlossStore {
         await committer.requireHistory(upTo: counter)
     }
 
+    /// Lets local writes go ahead (see ``Options/identityWait``): a peer's greeting
+    /// was reviewed, or this site has never linked with a peer.
+    public func confirmIdentity() async {
+        await committer.confirmIdentity()
+    }
+
+    /// The site each known peer replica id belongs to (recorded by ``recordPeerReplica(_:site:)``).
+    public func peerReplicas() async throws(StoreError) -> [ReplicaID: String] {
+        var found: [ReplicaID: String] = [:]
+        for (replica, site) in try await rows("SELECT replica_id, site FROM peer_replicas", as: (String, String).self, doing: "reading peer replicas") {
+            if let id = try? ReplicaID(replica) { found[id] = site }
+        }
+        return found
+    }
+
+    /// Records that site `site` greeted with replica id `replica` (the first site to do so keeps it).
+    public func recordPeerReplica(_ replica: ReplicaID, site: String) async throws(StoreError) {
+        try await execute(
+            "INSERT INTO peer_replicas (replica_id, site) VALUES (\(replica.rawValue), \(site)) ON CONFLICT DO NOTHING", doing: "recording a peer replica"
+        )
+    }
+
     /// Every replica id registered on this database (each glossd process writes under its own).
     public func registeredReplicas() async throws(StoreError) -> Set<ReplicaID> {
         Set(try await rows("SELECT replica_id FROM replicas", as: String.self, doing: "reading replica ids").compactMap { try? ReplicaID($0) })

@@ -24,6 +24,10 @@ public final class GlossStore: Sendable {
         public var writeTimeout: Duration = .seconds(5)
         /// How far ahead of the local clock a received operation's timestamp may be.
         public var maximumDriftMilliseconds = HybridLogicalClock.defaultMaximumDriftMilliseconds
+        /// For a replicating site: how long local writes wait at start for a peer to
+        /// confirm that this database is not behind its own history (see
+        /// ``confirmIdentity()``); nil for none.
+        public var identityWait: Duration?
 
         /// The defaults.
         public init() {}
@@ -70,7 +74,7 @@ public final class GlossStore: Sendable {
         committer = GroupCommitter(
             client: client, replica: replica, logger: logger, maximumBatch: options.maximumBatch, cacheLimit: options.cacheLimit,
             timeout: options.writeTimeout,
-            maximumDriftMilliseconds: options.maximumDriftMilliseconds,
+            maximumDriftMilliseconds: options.maximumDriftMilliseconds, identityWait: options.identityWait,
             wallClock: { UInt64(max(0, Date().timeIntervalSince1970 * 1000)) }
         )
     }

@@ -27,6 +27,8 @@ actor GroupCommitter {
     private var cache: StateCache
     private var sequencer: Sequencer
     private var needsResync = true
+    /// Until then, local writes wait for a peer to confirm this site's history (see ``confirmIdentity()``).
+    private var identityDeadline: ContinuousClock.Instant?
 
     /// Transactions committed and operations written since start, for benchmarks and metrics.
     private(set) var commits = 0
@@ -34,8 +36,9 @@ actor GroupCommitter {
 
     init(
         client: PostgresClient, replica: ReplicaID, logger: Logger, maximumBatch: Int, cacheLimit: Int, timeout: Duration,
-        maximumDriftMilliseconds: UInt64, wallClock: @escaping @Sendable () -> UInt64
+        maximumDriftMilliseconds: UInt64, identityWait: Duration? = nil, wallClock: @escaping @Sendable () -> UInt64
     ) {
+        identityDeadline = identityWait.map { ContinuousClock.now + $0 }
         self.timeout = timeout
         self.client = client
         self.replica = replica
@@ -63,6 +66,11 @@ actor GroupCommitter {
     /// Adds a function told about every later commit; live events, peer links and feeds each add their own.
     func observe(_ observer: @escaping @Sendable (CommittedGroup) -> Void) {
         observers.append(observer)
+    }
+
+    /// A peer has compared its history with this site's (or there is nothing to compare): local writes go ahead.
+    func confirmIdentity() {
+        identityDeadline = nil
     }
 
     /// Drops cached states of annotations another process changed.
@@ -281,6 +289,16 @@ actor GroupCommitter {
     private func prepare(_ request: WriteRequest, into group: inout PreparedGroup) {
         switch request.work {
         case .local(let payloads, let annotation, let author, let declared):
+            if let deadline = identityDeadline {
+                guard ContinuousClock.now >= deadline else {
+                    group.outcomes.append(
+                        .failure(StoreError(.unavailable, "this site is comparing its history with its peers after starting; retry in a moment"))
+                    )
+                    return
+                }
+                logger.warning("no peer confirmed this site's history in time; taking local writes anyway")
+                identityDeadline = nil
+            }
             guard !group.sequencer.isRecovering else {
                 group.outcomes.append(
                     .failure(

@@ -11,6 +11,9 @@ struct ReplicationOptions: ParsableArguments {
     @Option(help: "A peer site to link to, as host:port; repeatable (env GLOSS_PEERS, comma-separated). `glossd peer add` stores more.")
     var peer: [String] = []
 
+    @Option(help: "Seconds local writes wait at start for a peer to confirm this database is not behind its own history (env GLOSS_IDENTITY_WAIT; default 10).")
+    var identityWait: Int?
+
     /// The settings, or nil when replication is off; the site's name is its certificate's common name.
     func settings(certificateFile: String, keyFile: String, limits: ServerLimits) throws -> ReplicationSettings? {
         let environment = ProcessInfo.processInfo.environment
@@ -34,7 +37,11 @@ struct ReplicationOptions: ParsableArguments {
             let key = try NIOSSLPrivateKey(file: keyFile, format: .pem)
             guard !authority.isEmpty, !chain.isEmpty else { throw ValidationError("\(authorityFile) or \(certificateFile) holds no certificate") }
             let site = try CertificateAuthority.commonName(ofPEM: try String(contentsOfFile: certificateFile, encoding: .utf8))
-            return ReplicationSettings(site: site, clusterAuthority: authority, certificateChain: chain, privateKey: key, peers: peers)
+            var settings = ReplicationSettings(site: site, clusterAuthority: authority, certificateChain: chain, privateKey: key, peers: peers)
+            let wait = identityWait ?? environment["GLOSS_IDENTITY_WAIT"].flatMap { Int($0) } ?? 10
+            guard (0...3_600).contains(wait) else { throw ValidationError("--identity-wait must be from 0 to 3600 seconds") }
+            settings.identityWait = .seconds(wait)
+            return settings
         } catch let error as ValidationError {
             throw error
         } catch let error as ServerSetupError {

@@ -66,7 +66,9 @@ func runServer(
     var logger = Logger(label: "glossd")
     logger.logLevel = Logger.Level(rawValue: server.level) ?? .info
     let migrations = try options.migrations()
-    let store = GlossStore(database: try options.database(), replica: try options.replica(), options: try server.storeOptions(), logger: logger)
+    var storeOptions = try server.storeOptions()
+    storeOptions.identityWait = configuration.replication?.identityWait
+    let store = GlossStore(database: try options.database(), replica: try options.replica(), options: storeOptions, logger: logger)
     let glossServer = GlossServer(configuration: configuration, store: store, logger: logger)
     let group = ServiceGroup(
         configuration: .init(

@@ -57,3 +57,27 @@ struct LagTests {
         #expect(Lag(local: VersionVector(), peer: VersionVector()) == Lag(local: VersionVector([(a, 1)]), peer: VersionVector([(a, 1)])))
     }
 }
+
+@Suite("Link admission: copies of a site")
+struct CopiedSiteTests {
+    @Test("A replica id first seen from one site is refused from another")
+    func replicaOwnedByAnotherSite() throws {
+        var local = LinkAdmissionTests.local
+        local.peerReplicas = [try ReplicaID("paris-1"): "paris"]
+        let hello = LinkAdmissionTests.hello(site: "lyon", replica: "paris-1")
+        guard case .refuse(let error) = LinkAdmission.review(hello, certificateSite: "lyon", local: local) else {
+            Issue.record("expected a refusal")
+            return
+        }
+        #expect(error.code == "identity-conflict" && error.message.contains("paris"))
+        #expect(LinkAdmission.review(LinkAdmissionTests.hello(), certificateSite: "paris", local: local) == .accept)
+    }
+
+    @Test("One replica of one site greeting from two incarnations at once is two live copies; another replica of the site is not")
+    func twoIncarnations() throws {
+        let running = [LiveLink(site: "paris", replica: try ReplicaID("paris-1"), incarnation: 4)]
+        #expect(LiveLink.conflict(between: running, and: LiveLink(site: "paris", replica: try ReplicaID("paris-1"), incarnation: 5))?.code == "duplicate-site")
+        #expect(LiveLink.conflict(between: running, and: LiveLink(site: "paris", replica: try ReplicaID("paris-2"), incarnation: 7)) == nil)
+        #expect(LiveLink.conflict(between: running, and: LiveLink(site: "paris", replica: try ReplicaID("paris-1"), incarnation: 4)) == nil)
+    }
+}

@@ -14,8 +14,15 @@ public enum Binaries {
     public static func run(
         _ name: String, _ arguments: [String], environment: [String: String] = [:], input: Data? = nil
     ) throws -> (status: Int32, output: String, error: String) {
+        try run(executable: path(name), arguments, environment: environment, input: input)
+    }
+
+    /// Runs the executable at `executable` to completion and returns its status, standard output and standard error.
+    public static func run(
+        executable: String, _ arguments: [String], environment: [String: String] = [:], input: Data? = nil
+    ) throws -> (status: Int32, output: String, error: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path(name))
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let (output, error, stdin) = (Pipe(), Pipe(), Pipe())

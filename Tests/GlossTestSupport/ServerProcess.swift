@@ -45,9 +45,10 @@ public final class ServerProcess: Sendable {
     /// Starts glossd as replica `replica` with `arguments` added to `serve` and waits until it listens.
     /// `certificates` writes `ca.pem`, `server.pem` and `server-key.pem` into the server's folder
     /// (development ones by default; ``SiteCluster/certificates(for:)`` for a replicating site).
+    /// With `existingTokens`, the database is used as it is (restored or copied, users included) and those tokens are kept.
     public static func start(
         _ database: TestDatabase, replica: String = "server-test", arguments: [String] = [],
-        certificates: ((URL) throws -> Void)? = nil
+        existingTokens: [String: String]? = nil, certificates: ((URL) throws -> Void)? = nil
     ) async throws -> ServerProcess {
         let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("gloss-server-test-\(UUID().uuidString)")
         if let certificates {
@@ -57,7 +58,16 @@ public final class ServerProcess: Sendable {
         }
         let migrated = try Binaries.run("glossd", ["migrate", "--database-url", database.url, "--replica-id", replica])
         guard migrated.status == 0 else { throw ServerTestError("glossd migrate failed: \(migrated.error)") }
-        let tokens = try await database.withStore(replica: replica, migrate: false) { store in
+        let tokens = try await existingTokens.asyncOr { try await Self.seed(database, replica: replica) }
+        let (process, output, port) = try await launch(database, folder: folder, port: 0, replica: replica, arguments: arguments)
+        return ServerProcess(
+            database: database, folder: folder, port: port, tokens: tokens, replica: replica, arguments: arguments, process: process, output: output
+        )
+    }
+
+    /// Creates the projects, documents and users every test server has; returns the users' tokens.
+    private static func seed(_ database: TestDatabase, replica: String) async throws -> [String: String] {
+        try await database.withStore(replica: replica, migrate: false) { store in
             try await store.addProject(try ProjectID("news"), title: "News")
             try await store.addProject(try ProjectID("secret"), title: "Secret")
             try await store.addProject(try ProjectID("other"), title: "Other")
@@ -73,10 +83,6 @@ public final class ServerProcess: Sendable {
             }
             return tokens
         }
-        let (process, output, port) = try await launch(database, folder: folder, port: 0, replica: replica, arguments: arguments)
-        return ServerProcess(
-            database: database, folder: folder, port: port, tokens: tokens, replica: replica, arguments: arguments, process: process, output: output
-        )
     }
 
     /// Starts another glossd on this one's database, as replica `replica`, with the
@@ -226,5 +232,13 @@ public final class LogBuffer: Sendable {
                 text.withLock { $0 += String(decoding: data, as: UTF8.self) }
             }
         }.start()
+    }
+}
+
+extension Optional {
+    /// The value, or what `fallback` makes when there is none.
+    func asyncOr(_ fallback: () async throws -> Wrapped) async rethrows -> Wrapped {
+        if let value = self { return value }
+        return try await fallback()
     }
 }

@@ -25,13 +25,16 @@ public final class SiteCluster: Sendable {
         }
     }
 
-    /// Starts site `site` (replica `site-1`) on `database`, linking to the sites in `peers`.
-    public func start(_ site: String, on database: TestDatabase, peers: [ServerProcess] = [], arguments: [String] = []) async throws -> ServerProcess {
+    /// Starts site `site` (replica `site-1` unless given) on `database`, linking to the sites in `peers`.
+    public func start(
+        _ site: String, on database: TestDatabase, replica: String? = nil, peers: [ServerProcess] = [], arguments: [String] = [],
+        existingTokens: [String: String]? = nil
+    ) async throws -> ServerProcess {
         let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("gloss-site-\(UUID().uuidString)")
         var links = ["--cluster-ca", folder.appendingPathComponent("ca.pem").path]
         for peer in peers { links += ["--peer", "127.0.0.1:\(peer.port)"] }
         let write = certificates(for: site)
-        return try await ServerProcess.start(database, replica: "\(site)-1", arguments: links + arguments) { target in
+        return try await ServerProcess.start(database, replica: replica ?? "\(site)-1", arguments: links + arguments, existingTokens: existingTokens) { target in
             try write(target)
             try write(folder)
         }

@@ -76,7 +76,8 @@ final class PeerLink: Sendable {
         let hello: PeerHello
         do throws(StoreError) {
             local = LocalSite(
-                site: settings.site, replica: store.replica, replicas: try await store.registeredReplicas(), vector: try await store.versionVector()
+                site: settings.site, replica: store.replica, replicas: try await store.registeredReplicas(), vector: try await store.versionVector(),
+                peerReplicas: try await store.peerReplicas()
             )
             hello = PeerHello(
                 site: settings.site, replica: store.replica, incarnation: incarnation, vector: local.vector,
@@ -101,12 +102,20 @@ final class PeerLink: Sendable {
         case .recover(let counter, let warning):
             logger.error("\(warning.message)", metadata: ["code": "\(warning.code)"])
             await store.recoverOwnHistory(upTo: counter)
+            await store.confirmIdentity()
         case .accept:
-            break
+            await store.confirmIdentity()
+        }
+        if let conflict = registry.add(self, peer: LiveLink(site: theirs.site, replica: theirs.replica, incarnation: theirs.incarnation)) {
+            return fail(conflict)
         }
         logger.notice("linked", metadata: ["address": "\(address)", "direction": "\(direction.rawValue)", "their-replica": "\(theirs.replica)"])
+        do throws(StoreError) {
+            try await store.recordPeerReplica(theirs.replica, site: theirs.site)
+        } catch {
+            logger.warning("cannot record the peer's replica id", metadata: ["error": "\(error)"])
+        }
         await record(state: "up", vector: theirs.vector, error: "")
-        registry.add(self)
         let ended = await withTaskGroup(of: PeerError?.self) { group in
             group.addTask { await self.send(after: theirs) }
             group.addTask { await self.tick() }

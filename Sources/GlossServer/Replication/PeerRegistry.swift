@@ -1,5 +1,6 @@
 import Foundation
 import GlossCore
+import GlossReplication
 import Synchronization
 
 /// The links this glossd runs, for waking them on commits and for status displays.
@@ -11,14 +12,18 @@ final class PeerRegistry: Sendable {
         let address: String
         let direction: LinkDirection
         let since: Date
+        let peer: LiveLink
     }
 
     private let links = Mutex<[ObjectIdentifier: Entry]>([:])
 
-    /// Registers a link that passed its greeting.
-    func add(_ link: PeerLink) {
-        links.withLock {
-            $0[ObjectIdentifier(link)] = Entry(link: link, site: link.remoteSite, address: link.address, direction: link.direction, since: Date())
+    /// Registers a link that passed its greeting, unless a running link conflicts with it
+    /// (``LiveLink/conflict(between:and:)``); returns that conflict.
+    func add(_ link: PeerLink, peer: LiveLink) -> PeerError? {
+        links.withLock { links in
+            if let conflict = LiveLink.conflict(between: links.values.map(\.peer), and: peer) { return conflict }
+            links[ObjectIdentifier(link)] = Entry(link: link, site: link.remoteSite, address: link.address, direction: link.direction, since: Date(), peer: peer)
+            return nil
         }
     }
 
