@@ -159,6 +159,7 @@ var package = Package(
             name: "GlossTestSupport",
             dependencies: [
                 "GlossCore",
+                "GlossCoreTesting",
                 "GlossStore",
                 "GlossServer",
                 "GlossClient",
