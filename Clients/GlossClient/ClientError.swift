@@ -27,6 +27,8 @@ public struct ClientError: Error, Hashable, Sendable, CustomStringConvertible {
     public static let certificateMismatch = "certificate-mismatch"
     /// The connection closed before a reply arrived.
     public static let connectionClosed = "connection-closed"
+    /// The server did not greet, or did not answer a request, in time; the connection was closed.
+    public static let timedOut = "timed-out"
 
     public var description: String { "\(code): \(message)" }
 }

@@ -35,10 +35,13 @@ public final class GlossConnection: Sendable {
     private let eventSink: AsyncStream<EventRecord>.Continuation
     private let reader: Mutex<Task<Void, Never>?> = Mutex(nil)
 
-    /// Connects, checks the certificate according to `trust`, and reads the greeting.
+    /// Connects, checks the certificate according to `trust`, and reads the greeting,
+    /// all within `timeout` (a server that accepts and stays silent is given up on).
     ///
-    /// - Throws: ``ClientError`` (`connection-failed`, `tls-failed`, `certificate-mismatch`).
-    public static func connect(host: String, port: Int, trust: ServerTrust, maximumLineBytes: Int = 64 * 1024 * 1024) async throws(ClientError) -> GlossConnection {
+    /// - Throws: ``ClientError`` (`connection-failed`, `tls-failed`, `certificate-mismatch`, `timed-out`).
+    public static func connect(
+        host: String, port: Int, trust: ServerTrust, maximumLineBytes: Int = 64 * 1024 * 1024, timeout: Duration = .seconds(10)
+    ) async throws(ClientError) -> GlossConnection {
         let seen = Mutex<String?>(nil)
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do {
@@ -84,8 +87,21 @@ public final class GlossConnection: Sendable {
         let connection = GlossConnection(channel: channel.channel)
         let first: Line
         do {
-            first = try await withCheckedThrowingContinuation { continuation in
-                connection.start(channel, maximumLineBytes: maximumLineBytes, greeting: continuation)
+            first = try await withThrowingTaskGroup(of: Line.self) { group in
+                group.addTask {
+                    try await withCheckedThrowingContinuation { continuation in
+                        connection.start(channel, maximumLineBytes: maximumLineBytes, greeting: continuation)
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    // Closing ends the reader, which fails the greeting's wait.
+                    try? await connection.channel.close()
+                    throw ClientError(code: ClientError.timedOut, message: "\(host):\(port) accepted the connection but did not greet within \(timeout)")
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next() else { throw ClientError(code: ClientError.connectionClosed, message: "no greeting") }
+                return first
             }
         } catch {
             await connection.close()
@@ -189,8 +205,10 @@ public final class GlossConnection: Sendable {
     /// Sends a command and waits for its reply.
     ///
     /// - Throws: ``ClientError`` with the server's code for an `ERR` reply.
-    public func send(_ command: Command, key: String? = nil, revision: [Dot]? = nil) async throws(ClientError) -> Response {
-        try await exchange(tag: nil) { tag in
+    /// With `timeout`, a reply that does not come in time fails with `timed-out` and closes
+    /// the connection (what the server did with the request is unknown).
+    public func send(_ command: Command, key: String? = nil, revision: [Dot]? = nil, timeout: Duration? = nil) async throws(ClientError) -> Response {
+        try await exchange(tag: nil, timeout: timeout) { tag in
             ByteBuffer(string: LinePrinter.print(Request(tag: tag, command: command, key: key, revision: revision).line) + "\n")
         }
     }
@@ -204,7 +222,7 @@ public final class GlossConnection: Sendable {
 
     /// Registers a waiter for a tag (the next one of this connection's, or `fixed`),
     /// writes what `encode` makes of the tag, and waits for the tagged reply.
-    private func exchange(tag fixed: String?, _ encode: (String) -> ByteBuffer) async throws(ClientError) -> Response {
+    private func exchange(tag fixed: String?, timeout: Duration? = nil, _ encode: (String) -> ByteBuffer) async throws(ClientError) -> Response {
         do {
             return try await withCheckedThrowingContinuation { continuation in
                 let claimed: (String, NIOAsyncChannelOutboundWriter<ByteBuffer>)? = pending.withLock { pending in
@@ -218,6 +236,14 @@ public final class GlossConnection: Sendable {
                     return (tag, outbound)
                 }
                 guard let (tag, outbound) = claimed else { return }
+                if let timeout {
+                    Task {
+                        try? await Task.sleep(for: timeout)
+                        guard let waiter = self.pending.withLock({ $0.waiting.removeValue(forKey: tag) }) else { return }
+                        waiter.resume(throwing: ClientError(code: ClientError.timedOut, message: "no answer within \(timeout)"))
+                        try? await self.channel.close()
+                    }
+                }
                 let bytes = encode(tag)
                 Task {
                     do {

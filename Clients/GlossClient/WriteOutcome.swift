@@ -12,10 +12,10 @@ public enum WriteOutcome: Hashable, Sendable {
     /// The meaning of an error with `code` (a server's `ERR`/`BYE` code or the client's own).
     public static func of(code: String) -> WriteOutcome {
         switch code {
-        case ClientError.connectionFailed, ClientError.connectionClosed, ClientError.tlsFailed, "unavailable", "shutting-down", "too-many-requests",
-            "too-many-connections", "idle-timeout", "auth-timeout":
+        case ClientError.connectionFailed, ClientError.connectionClosed, ClientError.tlsFailed, ClientError.timedOut, "unavailable", "shutting-down",
+            "too-many-requests", "too-many-connections", "idle-timeout", "auth-timeout", "auth-throttled":
             .retry
-        case ClientError.certificateMismatch, "auth-failed", "auth-throttled", "auth-required", "access-revoked":
+        case ClientError.certificateMismatch, "auth-failed", "auth-required", "access-revoked":
             .keep
         default:
             .refused

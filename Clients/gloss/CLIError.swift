@@ -36,11 +36,12 @@ struct CLIError: Error, CustomStringConvertible {
         switch error.code {
         case "not-found": self.init(.notFound, error.message)
         case "auth-failed": self.init(.permission, error.message + " (log in again: gloss login …)")
-        case "auth-required", "forbidden", "auth-throttled": self.init(.permission, error.message)
+        case "auth-required", "forbidden", "access-revoked": self.init(.permission, error.message)
+        case "auth-throttled": self.init(.temporary, error.message)
         case "annotation-deleted": self.init(.refused, error.message + " (gloss restore ID)")
         case "unavailable", "shutting-down", "too-many-requests", "too-many-connections": self.init(.temporary, error.message)
         case ClientError.certificateMismatch: self.init(.certificate, error.message)
-        case ClientError.connectionFailed, ClientError.tlsFailed, ClientError.connectionClosed, "idle-timeout", "auth-timeout":
+        case ClientError.connectionFailed, ClientError.tlsFailed, ClientError.connectionClosed, ClientError.timedOut, "idle-timeout", "auth-timeout":
             self.init(.unavailable, error.message)
         default: self.init(.refused, error.message)
         }

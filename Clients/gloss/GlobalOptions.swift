@@ -12,7 +12,8 @@ struct GlobalOptions: ParsableArguments {
     @Option(
         help: """
             Seconds to keep retrying a write while the server is away or busy, with back-off (env GLOSS_RETRY_FOR; default 20). \
-            A write still unanswered then is kept and sent by the next command or gloss sync.
+            A write still unanswered then is kept and sent by the next command or gloss sync. \
+            A read waits this long for its answer (at least 10 s), and a connection 10 s for the server's greeting.
             """
     )
     var retryFor: Int?
@@ -26,6 +27,11 @@ struct GlobalOptions: ParsableArguments {
         guard let text = ProcessInfo.processInfo.environment["GLOSS_RETRY_FOR"] else { return 20 }
         guard let value = Int(text), (0...86_400).contains(value) else { throw CLIError(.usage, "GLOSS_RETRY_FOR takes 0 to 86400 seconds") }
         return value
+    }
+
+    /// How long a read waits for its answer: the retry budget, at least 10 s.
+    func answerTimeout() throws -> Duration {
+        .seconds(max(try retryBudget(), 10))
     }
 
     func selectedProfile() throws -> (name: String, profile: Profile) {

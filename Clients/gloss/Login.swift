@@ -32,7 +32,7 @@ struct Login: AsyncParsableCommand {
             let connection = try await GlossConnection.connect(host: host, port: port, trust: trust)
             let reply: Line
             do {
-                reply = try await connection.send(.auth(token: token)).reply
+                reply = try await connection.send(.auth(token: token), timeout: .seconds(30)).reply
             } catch {
                 await connection.close()
                 throw error

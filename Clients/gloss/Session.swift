@@ -12,6 +12,8 @@ struct Session {
     let profile: Profile
     let user: String
     let roles: String
+    /// How long a read waits for its answer.
+    let timeout: Duration
     /// Answers to the pending writes sent when the session opened, by request identity.
     private(set) var sentPending: [String: Line] = [:]
 
@@ -22,10 +24,13 @@ struct Session {
         let (name, profile) = try options.selectedProfile()
         let (host, port) = try profile.endpoint()
         let connection = try await GlossConnection.connect(host: host, port: port, trust: profile.trust)
+        let timeout = try options.answerTimeout()
         var session: Session
         do {
-            let reply = try await connection.send(.auth(token: profile.token)).reply
-            session = Session(connection: connection, profileName: name, profile: profile, user: reply["user"] ?? "", roles: reply["roles"] ?? "")
+            let reply = try await connection.send(.auth(token: profile.token), timeout: timeout).reply
+            session = Session(
+                connection: connection, profileName: name, profile: profile, user: reply["user"] ?? "", roles: reply["roles"] ?? "", timeout: timeout
+            )
         } catch {
             await connection.close()
             throw error
@@ -49,7 +54,7 @@ struct Session {
 
     /// Sends a read.
     func send(_ command: Command) async throws -> Response {
-        try await connection.send(command)
+        try await connection.send(command, timeout: timeout)
     }
 
     /// The journal of this profile's pending writes.
@@ -68,7 +73,7 @@ struct Session {
             do {
                 let request = try write.request(tag: "-")
                 write.attempts += 1
-                let reply = try await connection.send(request.command, key: write.key, revision: request.revision).reply
+                let reply = try await connection.send(request.command, key: write.key, revision: request.revision, timeout: timeout).reply
                 do {
                     try journal.markAnswered(write, answer: LinePrinter.print(reply))
                 } catch {

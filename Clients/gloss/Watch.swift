@@ -8,7 +8,13 @@ import GlossProtocol
 struct Watch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print live changes to a document or project as they happen, until Ctrl-C.",
-        discussion: "Example: gloss watch --doc japan-us --json | jq ."
+        discussion: """
+            When the server goes away (a restart, a shutdown, the network), watch reconnects
+            with back-off and says so on standard error; changes made meanwhile are not
+            replayed (gloss ls lists them). A revoked token or lost role ends it (exit 77).
+
+            Example: gloss watch --doc japan-us --json | jq .
+            """
     )
     @Option(help: "Follow this document.") var doc: String?
     @Option(help: "Follow this project (default: your only project); with --doc, the document's project.") var project: String?
@@ -17,32 +23,54 @@ struct Watch: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting(json: options.json) {
-            try await Session.with(options) { session in
-                let scope: SubscriptionScope
-                if let doc {
-                    scope = .document(try documentReference(doc, project: project))
-                } else {
-                    scope = .project(try project.map { text throws in try parsed { () throws(CoreError) in try ProjectID(text) } } ?? session.defaultProject())
+            var seen = 0
+            var failures = 0
+            while true {
+                let ended: ClientError?
+                do {
+                    ended = try await watchOnce(seen: &seen)
+                } catch let error as ClientError where WriteOutcome.of(code: error.code) == .retry {
+                    ended = error
                 }
-                let reply = try await session.send(.subscribe(scope)).reply
-                if !options.json { FileHandle.standardError.write(Data("watching (subscription \(reply["sub"] ?? "?")); Ctrl-C to stop\n".utf8)) }
-                var seen = 0
-                for await event in session.connection.events {
-                    session.shown([event.annotation])
-                    if options.json {
-                        var object = Output.object(event.annotation)
-                        object["change"] = event.change
-                        object["by"] = event.author
-                        object["seq"] = event.sequence
-                        Output.json(object)
-                    } else {
-                        Output.say("#\(event.sequence) \(event.change) by \(Output.safe(event.author)): \(Output.summary(event.annotation))")
-                    }
-                    seen += 1
-                    if let count, seen >= count { return }
-                }
-                if let error = await session.connection.waitForClose() { throw CLIError(error) }
+                guard let ended else { return }
+                guard WriteOutcome.of(code: ended.code) == .retry else { throw CLIError(ended) }
+                // The server went away (restart, shutdown, network): follow it again once it is back.
+                failures += 1
+                let wait = min(30, 1 << min(failures, 5))
+                FileHandle.standardError.write(
+                    Data("gloss: \(Output.safe(ended.description)); reconnecting in \(wait) s (changes made meanwhile are not shown: gloss ls lists them)\n".utf8)
+                )
+                try await Task.sleep(for: .seconds(wait))
             }
         }
+    }
+
+    /// Subscribes and prints events until the connection ends (returning its error) or `--count` events were shown (returning nil).
+    private func watchOnce(seen: inout Int) async throws -> ClientError? {
+        let session = try await Session.open(options)
+        defer { Task { await session.connection.close() } }
+        let scope: SubscriptionScope
+        if let doc {
+            scope = .document(try documentReference(doc, project: project))
+        } else {
+            scope = .project(try project.map { text throws in try parsed { () throws(CoreError) in try ProjectID(text) } } ?? session.defaultProject())
+        }
+        let reply = try await session.send(.subscribe(scope)).reply
+        if !options.json { FileHandle.standardError.write(Data("watching (subscription \(reply["sub"] ?? "?")); Ctrl-C to stop\n".utf8)) }
+        for await event in session.connection.events {
+            session.shown([event.annotation])
+            if options.json {
+                var object = Output.object(event.annotation)
+                object["change"] = event.change
+                object["by"] = event.author
+                object["seq"] = event.sequence
+                Output.json(object)
+            } else {
+                Output.say("#\(event.sequence) \(event.change) by \(Output.safe(event.author)): \(Output.summary(event.annotation))")
+            }
+            seen += 1
+            if let count, seen >= count { return nil }
+        }
+        return await session.connection.waitForClose() ?? ClientError(code: ClientError.connectionClosed, message: "the server closed the connection")
     }
 }

@@ -75,7 +75,9 @@ struct Writer {
                     let fresh = try await Session.open(options, skipping: entry.key)
                     (connection, opened) = (fresh.connection, fresh.connection)
                 }
-                let response = try await connection!.send(command, key: entry.key, revision: revision)
+                // Past the budget's end, one last try gets 2 s: a silent server must not hold the command forever.
+                let remaining = Duration.seconds(try options.retryBudget()) - (ContinuousClock.now - started)
+                let response = try await connection!.send(command, key: entry.key, revision: revision, timeout: max(remaining, .seconds(2)))
                 journal.remove(key: entry.key)
                 return response
             } catch let error as ClientError {

@@ -40,6 +40,25 @@ struct JournalTests {
         }
     }
 
+    @Test("A server that accepts connections and never answers: a write gives up after --retry-for and is kept, a read fails, nothing hangs")
+    func silentServer() async throws {
+        try await ServerProcess.with { server in
+            let cli = CLITests.cli()
+            try Self.login(cli, server)
+            kill(server.pid, SIGSTOP)
+            defer { kill(server.pid, SIGCONT) }
+            let started = ContinuousClock.now
+            let write = try cli.run(["add", "article", "--quote", "Kishida’s", "--note", "silent", "--retry-for", "3"])
+            #expect(write.status == 75 && write.error.contains("the write is kept"), "\(write.error)")
+            let read = try cli.run(["whoami", "--retry-for", "1"])
+            #expect(read.status == 69 && read.error.contains("timed-out"), "\(read.error)")
+            #expect(ContinuousClock.now - started < .seconds(60), "neither command hangs")
+            kill(server.pid, SIGCONT)
+            #expect(try cli.ok(["sync"]).contains("1 sent"))
+            #expect(try cli.json(["ls"]).filter { $0["note"] as? String == "silent" }.count == 1)
+        }
+    }
+
     @Test("A command run again after its answer was lost sends the pending write under its key: applied once, with the first answer")
     func answerLost() async throws {
         try await ServerProcess.with { server in
