@@ -44,6 +44,8 @@ public final class GlossStore: Sendable {
     let reader: StateReader
     /// For connections outside the pool, held for long: listening, and the locks that make one process run each peer link.
     let dedicated: PostgresConnection.Configuration
+    /// How long any one query may wait for PostgreSQL before failing with ``StoreError/Code/unavailable``.
+    let queryTimeout: Duration
 
     /// A store on `database`, writing as `replica`.
     public init(database: DatabaseConfiguration, replica: ReplicaID, options: Options = Options(), logger: Logger) {
@@ -69,6 +71,7 @@ public final class GlossStore: Sendable {
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.replica = replica
         self.logger = logger
+        queryTimeout = options.writeTimeout
         databaseDescription = database.unixSocketPath ?? database.redactedURL
         reader = StateReader(client: client, logger: logger, timeout: options.writeTimeout)
         committer = GroupCommitter(
@@ -110,9 +113,44 @@ public final class GlossStore: Sendable {
                 _ = try await client.query("SELECT 1", logger: logger).collect()
             }
         } catch {
+            // The pool only says it waited; one direct attempt tells why (refused, unknown database, bad password…).
+            if let reason = await probe() {
+                throw StoreError(.unavailable, "cannot use the database \(target): \(reason)")
+            }
             let failure = StoreError.from(error, doing: "connecting to \(target)")
             throw StoreError(failure.code, failure.message + " (is PostgreSQL running there, and is the URL right?)")
         }
+    }
+
+    /// Why a direct connection to the database fails, in PostgreSQL's or the network's words; nil when it succeeds.
+    private func probe() async -> String? {
+        let (configuration, logger) = (dedicated, logger)
+        do {
+            let connection = try await withDeadline(.seconds(3), doing: "connecting") {
+                try await PostgresConnection.connect(configuration: configuration, id: 9, logger: logger)
+            }
+            try? await connection.close()
+            return nil
+        } catch let error as PSQLError {
+            if let message = error.serverInfo?[.message] { return "PostgreSQL says: \(message)" }
+            if let underlying = error.underlying { return Self.plain(underlying) }
+            return "\(error.code)"
+        } catch let error as StoreError {
+            return "no answer within 3 s (\(error.code))"
+        } catch {
+            return Self.plain(error)
+        }
+    }
+
+    /// A network error in a few words (connection refused, no route…), without the library's wrapping.
+    private static func plain(_ error: any Error) -> String {
+        let text = String(describing: error)
+        if text.contains("Connection refused") { return "connection refused (is PostgreSQL running, on that host and port?)" }
+        if text.contains("No route to host") || text.contains("Network is unreachable") { return "no route to the host" }
+        if text.contains("nodename nor servname") || text.contains("Name or service not known") || text.contains("resolve") {
+            return "the host name does not resolve"
+        }
+        return Excerpt.of(text, limit: 200)
     }
 
     /// Applies pending migrations from `Schema/` and records this replica id.
@@ -336,23 +374,30 @@ public final class GlossStore: Sendable {
 
     // MARK: Helpers
 
+    /// Runs a statement, within ``queryTimeout``.
     func execute(_ query: PostgresQuery, doing what: String) async throws(StoreError) {
+        let (client, logger) = (client, logger)
         do {
-            _ = try await client.query(query, logger: logger).collect()
+            try await withDeadline(queryTimeout, doing: what) { _ = try await client.query(query, logger: logger).collect() }
         } catch {
             throw StoreError.from(error, doing: what)
         }
     }
 
-    func rows<each Column: PostgresDecodable>(
+    /// Runs a query and decodes every row, within ``queryTimeout``: when PostgreSQL is
+    /// unreachable a caller hears ``StoreError/Code/unavailable`` in time, never waits on.
+    func rows<each Column: PostgresDecodable & Sendable>(
         _ query: PostgresQuery, as type: (repeat each Column).Type, doing what: String
     ) async throws(StoreError) -> [(repeat each Column)] {
+        let (client, logger) = (client, logger)
         do {
-            var result: [(repeat each Column)] = []
-            for try await row in try await client.query(query, logger: logger) {
-                result.append(try row.decode((repeat each Column).self))
+            return try await withDeadline(queryTimeout, doing: what) {
+                var result: [(repeat each Column)] = []
+                for try await row in try await client.query(query, logger: logger) {
+                    result.append(try row.decode((repeat each Column).self))
+                }
+                return result
             }
-            return result
         } catch {
             throw StoreError.from(error, doing: what)
         }
