@@ -1,3 +1,4 @@
+import Crypto
 import GlossProtocol
 import Synchronization
 
@@ -42,9 +43,18 @@ final class ConnectionLimiter: Sendable {
 
 /// Remembers failed authentications per address over the last minute and
 /// throttles an address that fails too often.
+///
+/// A token that authenticated recently (within an hour, on this server) is not
+/// held back by its address's throttle: analysts behind one NAT address keep
+/// working while someone there mistypes or guesses tokens (guesses never match
+/// a recent token; the database still checks the token every time, so a revoked
+/// one still fails).
 final class AuthenticationThrottle: Sendable {
     private let failures = Mutex<[String: [ContinuousClock.Instant]]>([:])
+    private let recentTokens = Mutex<[[UInt8]: ContinuousClock.Instant]>([:])
     private let maximumPerMinute: Int
+    /// Most recent tokens remembered; past it the oldest half is forgotten.
+    static let recentTokenLimit = 100_000
 
     init(maximumPerMinute: Int) {
         self.maximumPerMinute = maximumPerMinute
@@ -57,6 +67,24 @@ final class AuthenticationThrottle: Sendable {
             failures[address] = recent.isEmpty ? nil : recent
             guard recent.count >= maximumPerMinute, let oldest = recent.first else { return nil }
             return max(1, Int((oldest + .seconds(60) - now).components.seconds) + 1)
+        }
+    }
+
+    /// Whether `token` authenticated on this server within the last hour.
+    func isRecent(_ token: String, now: ContinuousClock.Instant = .now) -> Bool {
+        let hash = Array(SHA256.hash(data: Array(token.utf8)))
+        return recentTokens.withLock { recent in recent[hash].map { now - $0 < .seconds(3_600) } ?? false }
+    }
+
+    /// Remembers a token that authenticated.
+    func recordSuccess(_ token: String, now: ContinuousClock.Instant = .now) {
+        let hash = Array(SHA256.hash(data: Array(token.utf8)))
+        recentTokens.withLock { recent in
+            if recent.count >= Self.recentTokenLimit {
+                let cutoff = recent.values.sorted()[recent.count / 2]
+                recent = recent.filter { $0.value > cutoff }
+            }
+            recent[hash] = now
         }
     }
 

@@ -323,7 +323,7 @@ final class Session: Sendable {
         if state.withLock({ $0.principal != nil }) {
             return Reply.error(tag, ProtocolError(.alreadyAuthenticated, "this session is authenticated already; open a new connection for another user"))
         }
-        if let wait = context.throttle.retryAfter(address) {
+        if let wait = context.throttle.retryAfter(address), !context.throttle.isRecent(token) {
             return Reply.error(tag, ProtocolError(.authThrottled, "too many failed authentications from \(address); retry in \(wait) s"))
         }
         let principal: Principal?
@@ -337,6 +337,7 @@ final class Session: Sendable {
             logger.notice("failed authentication", metadata: ["address": "\(address)"])
             return Reply.error(tag, ProtocolError(.authFailed, "the token is not valid (unknown, revoked, or mistyped); ask an admin for a new one"))
         }
+        context.throttle.recordSuccess(token)
         state.withLock { $0.principal = principal }
         restartWatchdog()
         logger.info("authenticated", metadata: ["user": "\(principal.name)", "address": "\(address)"])

@@ -111,14 +111,19 @@ struct BadInputTests {
         }
     }
 
-    @Test("Failed-authentication throttling and the per-address connection limit")
+    @Test("Failed-authentication throttling (a token that worked recently is not held back by its address) and the per-address connection limit")
     func sessionLimits() async throws {
         try await ServerProcess.with(arguments: Self.limits()) { server in
+            let colleague = try await server.connect(as: "ben")
+            await colleague.close()
             let guesser = try await server.connect()
             var codes: [String?] = []
             for attempt in 0..<5 { codes.append(await Self.code(guesser, "g\(attempt) AUTH token=wrong", tag: "g\(attempt)")) }
             #expect(codes == ["auth-failed", "auth-failed", "auth-failed", "auth-throttled", "auth-throttled"])
-            #expect(await Self.code(guesser, "g9 AUTH token=\(server.tokens["ana"]!)", tag: "g9") == "auth-throttled", "even a good token waits")
+            #expect(await Self.code(guesser, "g9 AUTH token=\(server.tokens["ana"]!)", tag: "g9") == "auth-throttled", "a token not seen lately waits")
+            let sameAddress = try await server.connect()
+            #expect(await Self.code(sameAddress, "b1 AUTH token=\(server.tokens["ben"]!)", tag: "b1") == nil, "ben, who logged in lately from this address, is let in")
+            await sameAddress.close()
 
             var held: [GlossConnection] = [guesser]
             while held.count < 40 { held.append(try await server.connect()) }
