@@ -78,6 +78,9 @@ CREATE TABLE peer_replicas (
     first_seen  timestamptz NOT NULL DEFAULT now()
 );
 
+-- Idempotency keys also cover DOC-PUT, which writes no annotation.
+ALTER TABLE request_keys ALTER COLUMN annotation_id DROP NOT NULL;
+
 -- This site: its incarnation grows by one each time a glossd starts serving it.
 CREATE TABLE site (
     only_row    boolean PRIMARY KEY DEFAULT true CHECK (only_row),

@@ -1,3 +1,4 @@
+import Crypto
 /// Validation shared by the slug-like identifiers of Gloss.
 enum IdentifierRules {
     /// Whether `value` is 1...`maxLength` characters drawn from ASCII letters,
@@ -61,9 +62,17 @@ public struct DocumentID: Hashable, Comparable, Sendable, CustomStringConvertibl
 
     init(unchecked rawValue: String) { self.rawValue = rawValue }
 
-    /// Derives a slug from a title: lower-case ASCII letters and digits, other
-    /// runs of characters become a single `-`; `"document"` when nothing is left.
-    public static func derived(fromTitle title: String) -> DocumentID {
+    /// Derives an id for a document stored without one: a slug of its title
+    /// (lower-case ASCII letters and digits; other runs of characters become a
+    /// single `-`), or, when the title has no ASCII letter or digit (東京, Москва,
+    /// an empty title), `doc-` and the first 12 hex digits of the text's SHA-256,
+    /// so that different texts get different ids and the same text the same one.
+    public static func derived(fromTitle title: String, text: String) -> DocumentID {
+        derived(fromTitle: title) ?? DocumentID(unchecked: "doc-" + Hex.encode(SHA256.hash(data: Array(text.utf8))).prefix(12))
+    }
+
+    /// The slug of a title, nil when nothing is left of it.
+    static func derived(fromTitle title: String) -> DocumentID? {
         var slug = ""
         var pendingDash = false
         for scalar in title.unicodeScalars {
@@ -76,7 +85,7 @@ public struct DocumentID: Hashable, Comparable, Sendable, CustomStringConvertibl
                 pendingDash = true
             }
         }
-        return DocumentID(unchecked: slug.isEmpty ? "document" : slug)
+        return slug.isEmpty ? nil : DocumentID(unchecked: slug)
     }
 
     public static func < (lhs: DocumentID, rhs: DocumentID) -> Bool { lhs.rawValue < rhs.rawValue }

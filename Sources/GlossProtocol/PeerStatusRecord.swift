@@ -1,4 +1,4 @@
-public import GlossCore
+import GlossCore
 
 /// One peer site's link as `STATUS` reports it, in a `* PEER` line.
 public struct PeerStatusRecord: Hashable, Sendable {

@@ -4,8 +4,23 @@ import GlossProtocol
 import GlossStore
 
 extension Dispatcher {
-    func putDocument(_ upload: DocumentUpload, tag: String) async throws(ProtocolError) -> [Line] {
+    /// `DOC-PUT`. Under an idempotency key, a replay answers the first answer with
+    /// `replayed=yes`, and the key used for another request is refused (`key-reused`).
+    func putDocument(_ upload: DocumentUpload, request: Request) async throws(ProtocolError) -> [Line] {
+        let tag = request.tag
         try authorize(.putDocument, in: upload.project)
+        let key = request.key.map { key in
+            var untagged = request
+            untagged.tag = "-"
+            return RequestKey(user: principal.name, key: key, request: LinePrinter.print(untagged.line))
+        }
+        if let key, let earlier = try await call({ () async throws(StoreError) in try await context.store.recordedKey(user: key.user, key: key.key) }) {
+            guard earlier.fingerprint == key.fingerprint else {
+                throw ProtocolError(.keyReused, "key \(Excerpt.quoted(key.key)) was already used for a different request; use a new key for a new request")
+            }
+            let first = (try? LineParser.parse("* OK " + earlier.reply).arguments) ?? []
+            return [Reply.ok(tag, first + [.named(key: "replayed", value: "yes")])]
+        }
         let size = upload.text.utf8.count
         guard size <= context.limits.maximumDocumentBytes else {
             throw ProtocolError(.documentTooLarge, "the text has \(size) bytes; this server accepts up to \(context.limits.maximumDocumentBytes)")
@@ -13,24 +28,36 @@ extension Dispatcher {
         let document: Document
         do throws(CoreError) {
             document = try Document(
-                id: upload.id ?? DocumentID.derived(fromTitle: upload.title), project: upload.project, title: upload.title, text: upload.text,
-                maximumBytes: context.limits.maximumDocumentBytes
+                id: upload.id ?? DocumentID.derived(fromTitle: upload.title, text: upload.text), project: upload.project, title: upload.title,
+                text: upload.text, maximumBytes: context.limits.maximumDocumentBytes
             )
         } catch {
             throw ProtocolError(error)
         }
-        try await call { () async throws(StoreError) in try await context.store.putDocument(document) }
+        do throws(ProtocolError) {
+            try await call { () async throws(StoreError) in try await context.store.putDocument(document) }
+        } catch where error.code == .documentExists && upload.id == nil {
+            throw ProtocolError(.documentExists, error.message + " (the id '\(document.id)' was derived from the title; give another with id=, or gloss doc add --id)")
+        }
         context.directory.remember(document.key)
-        return [
-            Reply.ok(tag, [
-                .named(key: "id", value: document.id.rawValue), .named(key: "sha256", value: document.text.sha256),
-                .named(key: "code-points", value: String(document.text.count)),
-            ])
+        let answer: [Argument] = [
+            .named(key: "id", value: document.id.rawValue), .named(key: "sha256", value: document.text.sha256),
+            .named(key: "code-points", value: String(document.text.count)),
         ]
+        if let key {
+            // Storing the same document again changes nothing, so recording the key after it is safe.
+            try await call { () async throws(StoreError) in try await context.store.recordKey(key, reply: answer.map(LinePrinter.print).joined(separator: " ")) }
+        }
+        return [Reply.ok(tag, answer)]
     }
 
     func add(_ new: NewAnnotation, request: Request) async throws(ProtocolError) -> [Line] {
         let document = try await resolve(new.document, for: .add)
+        // The key's request names the document's project, given or found, so a retry that adds project= is the same request.
+        var request = request
+        var resolved = new
+        resolved.document = DocumentReference(document.document, in: document.project)
+        request.command = .add(resolved)
         let (span, warning) = try await span(new.target, on: document)
         let seed = AnnotationSeed(project: document.project, document: document.document, span: span, label: new.label, note: new.note, tags: new.tags)
         var generator = SystemRandomNumberGenerator()

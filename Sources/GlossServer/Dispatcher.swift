@@ -23,7 +23,7 @@ struct Dispatcher: Sendable {
     private func lines(for request: Request) async throws(ProtocolError) -> [Line] {
         let tag = request.tag
         switch request.command {
-        case .putDocument(let upload): return try await putDocument(upload, tag: tag)
+        case .putDocument(let upload): return try await putDocument(upload, request: request)
         case .getDocument(let reference):
             let document = try await readableDocument(reference)
             return [DocumentRecord(document, includingText: true).line, Reply.ok(tag)]

@@ -40,6 +40,27 @@ extension GlossStore {
         await committer.observe(observer)
     }
 
+    /// The request and answer recorded under a user's key, if any (for writes outside the
+    /// group committer, such as `DOC-PUT`): the request's SHA-256 and the answer's result fields.
+    public func recordedKey(user: String, key: String) async throws(StoreError) -> (fingerprint: [UInt8], reply: String)? {
+        let found = try await rows(
+            "SELECT request_sha, reply FROM request_keys WHERE user_name = \(user) AND key = \(key)", as: (ByteBuffer, String).self,
+            doing: "reading an idempotency key"
+        )
+        return found.first.map { (Array(buffer: $0.0), $0.1) }
+    }
+
+    /// Records a key for a write that names no annotation, with its answer (the first use wins).
+    public func recordKey(_ key: RequestKey, reply: String) async throws(StoreError) {
+        try await execute(
+            """
+            INSERT INTO request_keys (user_name, key, request_sha, annotation_id, reply)
+            VALUES (\(key.user), \(key.key), \(ByteBuffer(bytes: key.fingerprint)), NULL, \(reply)) ON CONFLICT DO NOTHING
+            """,
+            doing: "recording an idempotency key"
+        )
+    }
+
     /// Removes idempotency keys older than `age`; returns how many.
     @discardableResult
     public func pruneRequestKeys(olderThan age: Duration) async throws(StoreError) -> Int {

@@ -263,8 +263,10 @@ actor GroupCommitter {
                 """,
                 logger: logger
             )
-            for try await (user, key, sha, annotation, reply) in rows.decode((String, String, ByteBuffer, UUID, String).self) {
-                found[user + "\u{0}" + key] = RecordedKey(fingerprint: Array(buffer: sha), annotation: AnnotationID(annotation), reply: reply)
+            for try await (user, key, sha, annotation, reply) in rows.decode((String, String, ByteBuffer, UUID?, String).self) {
+                // A key recorded by DOC-PUT names no annotation; its fingerprint never matches a write's.
+                let id = annotation.map(AnnotationID.init) ?? AnnotationID(high: 0, low: 0)
+                found[user + "\u{0}" + key] = RecordedKey(fingerprint: Array(buffer: sha), annotation: id, reply: reply)
             }
             return found
         }

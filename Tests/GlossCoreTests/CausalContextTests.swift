@@ -78,8 +78,10 @@ struct CausalContextTests {
 
     @Test("Document ids derive from titles")
     func derivedDocumentIDs() {
-        #expect(DocumentID.derived(fromTitle: "Japan–US “2+2” talks").rawValue == "japan-us-2-2-talks")
-        #expect(DocumentID.derived(fromTitle: "東京").rawValue == "document")
+        #expect(DocumentID.derived(fromTitle: "Japan–US “2+2” talks", text: "本文").rawValue == "japan-us-2-2-talks")
+        #expect(DocumentID.derived(fromTitle: "東京", text: "本文").rawValue == "doc-" + DocumentText("本文").sha256.prefix(12))
+        #expect(DocumentID.derived(fromTitle: "", text: "other").rawValue == "doc-" + DocumentText("other").sha256.prefix(12))
+        #expect(DocumentID.derived(fromTitle: "Москва", text: "本文") != DocumentID.derived(fromTitle: "Москва", text: "другой"))
     }
 
     @Test("Operations over the limits are refused with their codes")

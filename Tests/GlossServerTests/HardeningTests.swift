@@ -144,6 +144,43 @@ struct HardeningTests {
             let edit = try await ana.send(.set(id, [.note("n")]), key: "replay-2").reply
             let editAgain = try await ana.send(.set(id, [.note("n")]), key: "replay-2").reply
             #expect(editAgain["ops"] == edit["ops"] && editAgain["id"] == edit["id"] && editAgain["replayed"] == "yes")
+
+            // The same ADD naming the document's project this time is the same request.
+            var named = new
+            named.document = DocumentReference(try DocumentID("article"), in: try ProjectID("news"))
+            let withProject = try await ana.send(.add(named), key: "replay-1").reply
+            #expect(withProject["id"] == first["id"] && withProject["replayed"] == "yes")
+
+            // DOC-PUT keeps its key too: a replay gets the first answer, another document under the key is refused.
+            let upload = DocumentUpload(project: try ProjectID("news"), id: try DocumentID("keyed"), title: "Keyed", text: "keyed text")
+            let put = try await ana.send(.putDocument(upload), key: "doc-1").reply
+            let putAgain = try await ana.send(.putDocument(upload), key: "doc-1").reply
+            #expect(put["replayed"] == nil && putAgain["replayed"] == "yes" && putAgain["id"] == "keyed" && putAgain["sha256"] == put["sha256"])
+            let other = DocumentUpload(project: try ProjectID("news"), id: try DocumentID("keyed-2"), title: "Other", text: "other text")
+            await #expect { try await ana.send(.putDocument(other), key: "doc-1") } throws: { ($0 as? ClientError)?.code == "key-reused" }
+            await #expect { try await ana.send(.add(new), key: "doc-1") } throws: { ($0 as? ClientError)?.code == "key-reused" }
+            await ana.close()
+        }
+    }
+
+    @Test("A document stored without an id gets one from its title, or from its text when the title has no Latin letter or digit")
+    func derivedDocumentIDs() async throws {
+        try await ServerProcess.with { server in
+            let ana = try await server.connect(as: "ana")
+            let news = try ProjectID("news")
+            let tokyo = try await ana.send(.putDocument(DocumentUpload(project: news, id: nil, title: "東京", text: "一つ目"))).reply
+            let tokyoAgain = try await ana.send(.putDocument(DocumentUpload(project: news, id: nil, title: "東京", text: "一つ目"))).reply
+            let second = try await ana.send(.putDocument(DocumentUpload(project: news, id: nil, title: "東京", text: "二つ目"))).reply
+            #expect(tokyo["id"] == "doc-" + String(DocumentText("一つ目").sha256.prefix(12)))
+            #expect(tokyoAgain["id"] == tokyo["id"] && second["id"] != tokyo["id"])
+            let latin = try await ana.send(.putDocument(DocumentUpload(project: news, id: nil, title: "Summit notes", text: "a"))).reply
+            #expect(latin["id"] == "summit-notes")
+            do {
+                _ = try await ana.send(.putDocument(DocumentUpload(project: news, id: nil, title: "Summit notes", text: "b")))
+                Issue.record("a different text under a derived id must be refused")
+            } catch let error as ClientError {
+                #expect(error.code == "document-exists" && error.message.contains("derived from the title"), "\(error)")
+            }
             await ana.close()
         }
     }
