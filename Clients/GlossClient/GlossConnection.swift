@@ -82,7 +82,7 @@ public final class GlossConnection: Sendable {
                     }
                 }
         } catch {
-            throw ClientError(code: ClientError.connectionFailed, message: "cannot connect to \(host):\(port): \(error)")
+            throw ClientError(code: ClientError.connectionFailed, message: "cannot connect to \(host):\(port): \(Self.plain(error))")
         }
         let connection = GlossConnection(channel: channel.channel)
         let first: Line
@@ -112,7 +112,7 @@ public final class GlossConnection: Sendable {
                 )
             }
             if let error = error as? ClientError { throw error }
-            throw ClientError(code: ClientError.tlsFailed, message: "TLS with \(host):\(port) failed: \(error)")
+            throw ClientError(code: ClientError.tlsFailed, message: "TLS with \(host):\(port) failed: \(Self.plain(error))")
         }
         if let error = Reply.error(in: first) {
             await connection.close()
@@ -127,6 +127,24 @@ public final class GlossConnection: Sendable {
         }
         connection.state.withLock { $0.fingerprint = seen.withLock { $0 } ?? "" }
         return connection
+    }
+
+    /// A network or TLS error in a few words, without the libraries' wrapping.
+    static func plain(_ error: any Error) -> String {
+        let text = String(describing: error)
+        let known: [(String, String)] = [
+            ("Connection refused", "connection refused (is glossd running there, on that port?)"),
+            ("CERTIFICATE_VERIFY_FAILED", "the server's certificate is not signed by the CA file given (or has expired)"),
+            ("hostname", "the server's certificate does not name this host"),
+            ("No route to host", "no route to the host"),
+            ("Network is unreachable", "the network is unreachable"),
+            ("Name or service not known", "the host name does not resolve"),
+            ("connectTimeout", "no answer to the connection attempt"),
+            ("uncleanShutdown", "the server closed the connection during TLS"),
+            ("WRONG_VERSION_NUMBER", "the server does not speak TLS on that port"),
+        ]
+        for (marker, plain) in known where text.contains(marker) { return plain }
+        return String(text.prefix(200))
     }
 
     private init(channel: any Channel) {

@@ -225,7 +225,7 @@ struct ReviewCommand: AsyncParsableCommand {
 
     func run() async throws {
         let statuses: [String: ReviewStatus] = ["accept": .accepted, "reject": .rejected, "reopen": .open]
-        guard let status = statuses[decision] else { throw ValidationError("the decision is accept, reject or reopen, not \"\(decision)\"") }
+        guard let status = statuses[decision] else { throw ValidationError("the decision is accept, reject or reopen, not \"\(Output.safe(decision))\"") }
         let id = try annotation.value()
         try await simpleWrite(options, verb: "reviewed", on: id, .review(id, Review(status: status, comment: comment)))
     }

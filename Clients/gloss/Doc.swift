@@ -128,10 +128,15 @@ func allAnnotations(_ session: Session, _ query: AnnotationQuery, conflictsOnly:
 
 /// Reads a file, or fails with a usage error naming it.
 func readFile(_ path: String) throws -> Data {
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+        throw CLIError(.usage, "cannot read \(Output.safe(path)): no such file")
+    }
+    guard !isFolder.boolValue else { throw CLIError(.usage, "\(Output.safe(path)) is a folder; give a text file") }
     do {
         return try Data(contentsOf: URL(fileURLWithPath: path))
     } catch {
-        throw CLIError(.usage, "cannot read \(path): \(error.localizedDescription)")
+        throw CLIError(.usage, "cannot read \(Output.safe(path)) (is it readable by you?)")
     }
 }
 

@@ -1,7 +1,6 @@
 import ArgumentParser
 
-/// `gloss`, the Gloss command-line client.
-@main
+/// `gloss`, the Gloss command-line client (started by main.swift).
 struct Gloss: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gloss",
@@ -24,8 +23,8 @@ struct Gloss: AsyncParsableCommand {
             Exit status: 0 done; 64 usage or configuration; 65 refused as invalid
             (span, quote, argument); 66 not found; 69 server unreachable or TLS failed;
             75 temporary, retry later (a write is kept pending); 76 server certificate
-            changed; 77 not allowed
-            (token or role). With --json, errors are JSON on standard error too.
+            changed; 77 not allowed (token or role). With --json, errors are JSON on
+            standard error too.
             """,
         subcommands: [
             Login.self, WhoAmI.self, Doc.self, Add.self, List.self, Show.self, EditCommand.self, TagCommand.self, Untag.self,

@@ -70,10 +70,20 @@ struct Sync: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting(json: options.json) {
-            let (name, _) = try options.selectedProfile()
+            let (name, profile) = try options.selectedProfile()
             let before = Session.journal(of: name).pending().count
             try await Session.with(options) { _ in }
             let left = Session.journal(of: name).pending().count
+            let elsewhere = Session.journal(of: name).pending().filter { $0.server != profile.server }
+            if !elsewhere.isEmpty {
+                // Those writes were made while this profile pointed at another server; they are sent only there.
+                let servers = Set(elsewhere.map(\.server)).sorted().joined(separator: ", ")
+                throw CLIError(
+                    .usage,
+                    "\(elsewhere.count) pending write\(elsewhere.count == 1 ? " belongs" : "s belong") to \(servers), not \(profile.server) where profile '\(name)' now points: log in to that server again (gloss login --profile \(name) --server …) and run gloss sync, or drop them (gloss pending --drop KEY)",
+                    code: "pending-elsewhere"
+                )
+            }
             if options.json {
                 Output.json(["sent": before - left, "pending": left])
             } else {

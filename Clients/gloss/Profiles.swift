@@ -23,7 +23,7 @@ struct Profile: Codable, Equatable {
     static func parseServer(_ text: String) throws -> (host: String, port: Int) {
         guard let colon = text.lastIndex(of: ":") else { return (text, 7433) }
         guard let port = Int(text[text.index(after: colon)...]), (1...65_535).contains(port) else {
-            throw ValidationError("--server takes HOST:PORT, such as 127.0.0.1:7433; got \"\(text)\"")
+            throw ValidationError("--server takes HOST:PORT, such as 127.0.0.1:7433; got \"\(Output.safe(text))\"")
         }
         return (String(text[..<colon]), port)
     }

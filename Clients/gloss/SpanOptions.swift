@@ -15,11 +15,11 @@ struct SpanOptions: ParsableArguments {
             return nil
         case (let span?, nil):
             let parts = span.split(separator: ":", omittingEmptySubsequences: false)
-            guard parts.count == 2, let start = Int(parts[0]), let end = Int(parts[1]), start >= 0, end >= 0 else {
-                throw ValidationError("--span takes START:END in code points, such as 26:35; got \"\(span)\"")
+            guard parts.count == 2, let start = Int32(parts[0]), let end = Int32(parts[1]), start >= 0, end >= 0 else {
+                throw ValidationError("--span takes START:END in code points (0 to 2147483647), such as 26:35; got \"\(Output.safe(span))\"")
             }
             if occurrence != nil { throw ValidationError("--occurrence goes with --quote, not --span") }
-            return .offsets(start: start, end: end)
+            return .offsets(start: Int(start), end: Int(end))
         case (nil, let quote?):
             if let occurrence, occurrence < 1 { throw ValidationError("--occurrence counts from 1") }
             return .quote(quote, occurrence: occurrence)

@@ -33,13 +33,17 @@ public enum Excerpt {
     /// Whether a scalar must not reach a terminal or a log as is: C0 and C1
     /// controls, DEL, line and paragraph separators, and the bidirectional
     /// embedding, override and isolate controls (Unicode TR #9), which can make
-    /// text display in another order than it is stored (CVE-2021-42574).
+    /// text display in another order than it is stored (CVE-2021-42574), and the
+    /// invisible ones that can hide text (zero-width space, word joiners, the
+    /// byte order mark, interlinear annotation marks). Joiners that emoji and
+    /// scripts need (U+200C, U+200D) show as they are.
     public static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x00...0x1F, 0x7F...0x9F: true
         case 0x2028, 0x2029: true
         case 0x200E, 0x200F, 0x061C: true
         case 0x202A...0x202E, 0x2066...0x2069: true
+        case 0x200B, 0x2060...0x2064, 0xFEFF, 0xFFF9...0xFFFB: true
         default: false
         }
     }

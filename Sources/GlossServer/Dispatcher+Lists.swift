@@ -23,7 +23,7 @@ extension Dispatcher {
                 throw ProtocolError(
                     .badArgument,
                     visible.isEmpty ? "you have no role in any project"
-                        : "say which project: project= one of \(visible.map(\.rawValue).joined(separator: ", ")), or doc="
+                        : "name a project (project=, or --project in gloss): one of \(visible.map(\.rawValue).joined(separator: ", ")); or a document (doc=, --doc)"
                 )
             }
             project = visible[0]

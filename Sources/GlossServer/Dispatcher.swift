@@ -125,7 +125,7 @@ struct Dispatcher: Sendable {
         guard holding.count == 1 else {
             throw ProtocolError(
                 .badArgument,
-                "document '\(reference.id)' is in several of your projects (\(holding.map(\.rawValue).joined(separator: ", "))); say which with project="
+                "document '\(reference.id)' is in several of your projects (\(holding.map(\.rawValue).joined(separator: ", "))); name its project (project=, or --project in gloss)"
             )
         }
         try authorize(verb, in: project, hiding: "document '\(reference)'")

@@ -59,6 +59,21 @@ struct JournalTests {
         }
     }
 
+    @Test("Writes kept for a server the profile no longer points at are named with where they belong, not retried forever")
+    func pendingForAnotherServer() async throws {
+        try await ServerProcess.with { first in
+            let cli = CLITests.cli()
+            try Self.login(cli, first)
+            _ = await first.stop()
+            #expect(try cli.run(["add", "article", "--quote", "Kishida’s", "--retry-for", "0"]).status == 75)
+            try await ServerProcess.with { second in
+                try Self.login(cli, second)
+                let sync = try cli.run(["sync"])
+                #expect(sync.status == 64 && sync.error.contains("belongs to 127.0.0.1:\(first.port)") && sync.error.contains("--drop"), "\(sync.error)")
+            }
+        }
+    }
+
     @Test("A command run again after its answer was lost sends the pending write under its key: applied once, with the first answer")
     func answerLost() async throws {
         try await ServerProcess.with { server in
