@@ -7,12 +7,15 @@ struct ArgumentReader {
     private let verb: Verb
     private var values: [String: [String]] = [:]
     private var allowed: Set<String> = []
+    /// The first value given without a key, if any (refused in ``finish()``, once the verb's keys are known).
+    private var positional: String?
 
     init(_ line: Line, verb: Verb) throws(ProtocolError) {
         self.verb = verb
         for argument in line.arguments {
             guard case .named(let key, let value) = argument else {
-                throw ProtocolError(.badArgument, "\(verb.rawValue) takes only named arguments (key=value); got \(Excerpt.quoted(argument.value))")
+                if positional == nil { positional = argument.value }
+                continue
             }
             values[key, default: []].append(value)
         }
@@ -41,10 +44,17 @@ struct ArgumentReader {
     /// An integer in `range`.
     mutating func integer(_ key: String, in range: ClosedRange<Int>) throws(ProtocolError) -> Int? {
         guard let text = try optional(key) else { return nil }
-        guard let value = Int(text), range.contains(value) else {
+        guard Self.isCanonicalNumber(text), let value = Int(text), range.contains(value) else {
             throw ProtocolError(.badArgument, "\(key)=\(Excerpt.of(text)) is not a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
+    }
+
+    /// Whether `text` is a whole number written one way only: decimal digits, no
+    /// sign, no leading zero (but `0` itself).
+    static func isCanonicalNumber<Text: StringProtocol>(_ text: Text) -> Bool {
+        guard let first = text.utf8.first, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return false }
+        return first != 0x30 || text.utf8.count == 1
     }
 
     /// `yes` or `no`.
@@ -81,6 +91,10 @@ struct ArgumentReader {
 
     /// Fails if the line carried an argument nobody asked for.
     func finish() throws(ProtocolError) {
+        if let positional {
+            guard !allowed.isEmpty else { throw ProtocolError(.badArgument, "\(verb.rawValue) takes no arguments; got \(Excerpt.quoted(positional))") }
+            throw ProtocolError(.badArgument, "\(verb.rawValue) takes only named arguments (key=value); got \(Excerpt.quoted(positional))")
+        }
         let unknown = values.keys.filter { !allowed.contains($0) }.sorted()
         guard unknown.isEmpty else {
             let expected = allowed.isEmpty ? "no arguments" : allowed.sorted().joined(separator: ", ")

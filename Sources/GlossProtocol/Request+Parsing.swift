@@ -33,7 +33,7 @@ extension Request {
         switch verb {
         case .hello:
             let text = try reader.required("version")
-            let versions = text.split(separator: ",").compactMap { Int($0) }
+            let versions = text.split(separator: ",").compactMap { ArgumentReader.isCanonicalNumber($0) ? Int($0) : nil }
             guard !versions.isEmpty, versions.count == text.split(separator: ",", omittingEmptySubsequences: false).count else {
                 throw ProtocolError(.badArgument, "version= takes whole numbers separated by commas, such as version=1")
             }
@@ -119,7 +119,8 @@ extension Request {
     public static func revision(_ text: String) throws(ProtocolError) -> [Dot] {
         var dots: [Dot] = []
         for part in text.split(separator: ",") {
-            guard let colon = part.lastIndex(of: ":"), let counter = UInt64(part[part.index(after: colon)...]), counter > 0,
+            guard let colon = part.lastIndex(of: ":"), ArgumentReader.isCanonicalNumber(part[part.index(after: colon)...]),
+                let counter = UInt64(part[part.index(after: colon)...]), counter > 0,
                 let replica = try? ReplicaID(String(part[..<colon]))
             else { throw ProtocolError(.badArgument, "rev= takes the rev= value of an annotation line, such as tokyo:12,washington:3") }
             dots.append(Dot(replica: replica, counter: counter))
@@ -195,12 +196,16 @@ extension Request {
         }
         var since: UInt64?
         if let text = try reader.optional("since") {
-            guard let value = UInt64(text) else { throw ProtocolError(.badArgument, "since= takes a timestamp as printed in updated=") }
+            guard ArgumentReader.isCanonicalNumber(text), let value = UInt64(text) else {
+                throw ProtocolError(.badArgument, "since= takes a timestamp as printed in updated=")
+            }
             since = value
         }
         var after: Int64 = 0
         if let text = try reader.optional("after") {
-            guard let value = Int64(text), value >= 0 else { throw ProtocolError(.badArgument, "after= takes the next= value of the previous page") }
+            guard ArgumentReader.isCanonicalNumber(text), let value = Int64(text) else {
+                throw ProtocolError(.badArgument, "after= takes the next= value of the previous page")
+            }
             after = value
         }
         return AnnotationQuery(

@@ -150,7 +150,8 @@ final class Session: Sendable {
         case .line(let line):
             bytes = line
         }
-        if bytes.readableBytes == 0 || (bytes.readableBytes == 1 && bytes.readableBytesView.first == UInt8(ascii: "\r")) { return .more }
+        // A blank line (nothing, or only spaces, tabs and a final CR) is ignored, whatever it holds.
+        if bytes.readableBytesView.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) { return .more }
         let request: Request
         do {
             request = try Request(parsing: try LineParser.parse(bytes.readableBytesView, maximumLength: context.limits.maximumLineBytes))

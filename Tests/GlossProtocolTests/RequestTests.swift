@@ -62,10 +62,23 @@ struct RequestTests {
         ("a1 TAG id=00000000-0000-0001-0000-000000000002 " + (0...100).map { "tag=t\($0)" }.joined(separator: " "), "bad-argument"),
         ("a1 ADD doc=d start=0 end=1 " + (0...100).map { "tag=t\($0)" }.joined(separator: " "), "bad-argument"),
         ("a1 HELLO version=one", "bad-argument"),
+        ("a1 ADD doc=d start=03 end=5", "bad-argument"),
+        ("a1 ADD doc=d start=+3 end=5", "bad-argument"),
+        ("a1 LIST limit=0010", "bad-argument"),
+        ("a1 LIST since=+1", "bad-argument"),
+        ("a1 LIST after=07", "bad-argument"),
+        ("a1 HELLO version=01", "bad-argument"),
+        ("a1 DELETE id=00000000-0000-0001-0000-000000000002 rev=a:01", "bad-argument"),
         ("* PING", "malformed"),
     ])
     func refused(text: String, code: String) {
         #expect { try request(text) } throws: { ($0 as? ProtocolError)?.code.rawValue == code }
+    }
+
+    @Test("A verb that takes no arguments says so")
+    func noArguments() {
+        #expect { try request("a1 PING extra") } throws: { ($0 as? ProtocolError)?.message.contains("PING takes no arguments") == true }
+        #expect { try request("a1 GET extra id=00000000-0000-0001-0000-000000000002") } throws: { ($0 as? ProtocolError)?.message.contains("takes only named arguments") == true }
     }
 
     @Test("Property: printing a request then parsing it gives the same request")
