@@ -71,8 +71,7 @@ struct Sync: AsyncParsableCommand {
     func run() async throws {
         try await reporting(json: options.json) {
             let (name, profile) = try options.selectedProfile()
-            let before = Session.journal(of: name).pending().count
-            try await Session.with(options) { _ in }
+            let sent = try await Session.with(options) { session in session.sentPending.count }
             let left = Session.journal(of: name).pending().count
             let elsewhere = Session.journal(of: name).pending().filter { $0.server != profile.server }
             if !elsewhere.isEmpty {
@@ -85,9 +84,9 @@ struct Sync: AsyncParsableCommand {
                 )
             }
             if options.json {
-                Output.json(["sent": before - left, "pending": left])
+                Output.json(["sent": sent, "pending": left])
             } else {
-                Output.say(left == 0 ? "nothing pending (\(before) sent)" : "\(before - left) sent, \(left) still pending")
+                Output.say(left == 0 ? "nothing pending (\(sent) sent)" : "\(sent) sent, \(left) still pending")
             }
             if left > 0 { throw CLIError(.temporary, "\(left) write\(left == 1 ? " is" : "s are") still pending; run gloss sync again later", code: "pending") }
         }

@@ -39,7 +39,7 @@ struct Writer {
         var entry = journal.pending(sameAs: identity, server: profile.server)
             ?? PendingWrite(
                 key: "cli-" + UUID().uuidString.lowercased(), request: request, server: profile.server,
-                summary: CommandLine.arguments.dropFirst().joined(separator: " ")
+                summary: Self.summary(of: Array(CommandLine.arguments.dropFirst()))
             )
         do {
             try journal.record(entry)
@@ -141,6 +141,30 @@ struct Writer {
     private static func revision(of id: AnnotationID, over session: Session) async throws -> [Dot]? {
         guard let line = try await session.send(.get(id)).lines(AnnotationRecord.word).first else { return nil }
         return try AnnotationRecord(line: line).revision
+    }
+
+    /// The command as a person would type it again: arguments quoted for a POSIX shell
+    /// where needed, without the options that only shape this run (`--retry-for`, `--json`, `--profile`).
+    static func summary(of arguments: [String]) -> String {
+        var kept: [String] = []
+        var index = arguments.startIndex
+        while index < arguments.endIndex {
+            let argument = arguments[index]
+            if ["--retry-for", "--profile"].contains(argument) {
+                index += 2
+                continue
+            }
+            if argument == "--json" || argument.hasPrefix("--retry-for=") || argument.hasPrefix("--profile=") {
+                index += 1
+                continue
+            }
+            kept.append(argument)
+            index += 1
+        }
+        return kept.map { argument in
+            let plain = !argument.isEmpty && argument.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || $0.properties.numericType != nil || "-_./:=,+@%".unicodeScalars.contains($0) }
+            return plain ? argument : "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        }.joined(separator: " ")
     }
 
     /// An earlier answer given again, marked as such.

@@ -28,7 +28,7 @@ struct JournalTests {
             #expect(pending.count == 1, "running the command again reuses the pending write: \(pending)")
             #expect((pending.first?["summary"] as? String)?.contains("while away") == true)
             #expect((pending.first?["attempts"] as? Int ?? 0) >= 2)
-            #expect(try cli.ok(["pending"]).contains("add article --quote Kishida’s --note while away"))
+            #expect(try cli.ok(["pending"]).contains("add article --quote 'Kishida’s' --note 'while away'"))
 
             try await server.relaunch()
             #expect(try cli.ok(["sync"]).contains("nothing pending (1 sent)"))
