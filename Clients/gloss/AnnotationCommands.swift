@@ -203,7 +203,9 @@ struct Remove: AsyncParsableCommand {
 }
 
 struct Restore: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Keep an annotation whose deletion conflicted with an edit.")
+    static let configuration = CommandConfiguration(
+        abstract: "Bring back a deleted annotation (needed before editing it again), or keep one whose deletion conflicted with an edit."
+    )
     @OptionGroup var annotation: AnnotationArgument
     @OptionGroup var options: GlobalOptions
 

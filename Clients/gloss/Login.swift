@@ -16,19 +16,34 @@ struct Login: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The server as HOST:PORT.") var server: String
+    @Option(help: "The server as HOST:PORT (HOST alone means port 7433).") var server: String
     @Option(help: "Your token (as printed by glossd user add or glossd dev).") var token: String
     @Option(help: "PEM file of the CA that signed the server's certificate.") var caFile: String?
-    @Option(help: "Expected SHA-256 fingerprint of the server's certificate (sha256:…).") var fingerprint: String?
+    @Option(help: "Expected SHA-256 fingerprint of the server's certificate: sha256: and 64 hex digits.") var fingerprint: String?
     @Option(help: "Name to save the login under.") var profile = "default"
     @Flag(help: "Print JSON.") var json = false
+
+    /// `sha256:` and 64 lower-case hex digits, from what a person pastes (colons and upper case, as openssl prints, are fine).
+    static func normalized(fingerprint: String) throws -> String {
+        var hex = fingerprint.lowercased()
+        if hex.hasPrefix("sha256:") { hex.removeFirst("sha256:".count) }
+        hex = hex.replacingOccurrences(of: ":", with: "")
+        guard hex.count == 64, hex.allSatisfy(\.isHexDigit) else {
+            throw CLIError(
+                .usage, "--fingerprint takes sha256: and 64 hex digits (openssl x509 -noout -fingerprint -sha256 prints them); got \"\(Output.safe(fingerprint))\""
+            )
+        }
+        return "sha256:" + hex
+    }
 
     func run() async throws {
         try await reporting(json: json) {
             let (host, port) = try Profile.parseServer(server)
             let caPath = caFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
             if let caPath, !FileManager.default.isReadableFile(atPath: caPath) { throw CLIError(.usage, "cannot read the CA file \(caPath)") }
-            let trust: ServerTrust = caPath.map { .certificateAuthority(path: $0) } ?? fingerprint.map { .fingerprint($0) } ?? .firstUse
+
+            let expected = try fingerprint.map(Self.normalized(fingerprint:))
+            let trust: ServerTrust = caPath.map { .certificateAuthority(path: $0) } ?? expected.map { .fingerprint($0) } ?? .firstUse
             let connection = try await GlossConnection.connect(host: host, port: port, trust: trust)
             let reply: Line
             do {

@@ -9,7 +9,7 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "PostgreSQL URL postgres://user[:password]@host[:port]/database (env GLOSS_DATABASE_URL).")
     var databaseURL: String?
 
-    @Option(help: "This server's stable replica id: letters, digits, '.', '_' or '-' (env GLOSS_REPLICA_ID; default: the host name).")
+    @Option(help: "This server's stable replica id: letters, digits, '.', '_' or '-'; used by serve, dev and migrate, ignored by the other commands (env GLOSS_REPLICA_ID; default: the host name).")
     var replicaID: String?
 
     @Option(help: "The folder of numbered SQL migrations (env GLOSS_SCHEMA_DIR; default: the Schema folder shipped with glossd).")

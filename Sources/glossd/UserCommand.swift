@@ -18,12 +18,72 @@ struct UserCommand: AsyncParsableCommand {
             Examples:
               glossd user add ana --project news --role analyst     # prints ana's token
               glossd user grant ana --project archive --role reader
-              glossd user token ana                                 # another token
+              glossd user ungrant ana --project archive             # no role there any more
+              glossd user token ana --label laptop                  # another token
+              glossd user tokens ana                                # numbers, labels, last use
+              glossd user revoke ana --token 12                     # one token (a lost laptop)
               glossd user revoke ana                                # every token of ana
+              glossd user disable ana                               # no access at all, until enable
               glossd user list
             """,
-        subcommands: [Add.self, Grant.self, Token.self, Revoke.self, List.self]
+        subcommands: [Add.self, Grant.self, Ungrant.self, Token.self, Tokens.self, Revoke.self, Disable.self, Enable.self, List.self]
     )
+
+    struct Ungrant: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Take away a user's role in a project (their open sessions lose it too).")
+        @Argument(help: "The user.") var name: String
+        @Option(help: "The project.") var project: String
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let (projectID, name) = (try identifier { () throws(CoreError) in try ProjectID(project) }, name)
+            guard try await onStore(store, { store in try await store.removeRole(of: name, in: projectID) }) else {
+                throw ValidationError("\(name) has no role in \(projectID)")
+            }
+            print("user \(name) has no role in \(projectID) any more")
+        }
+    }
+
+    struct Tokens: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a user's tokens: number, label, issued, last used, revoked (never the token itself).")
+        @Argument(help: "The user.") var name: String
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let name = name
+            let formatter = ISO8601DateFormatter()
+            for token in try await onStore(store, { store in try await store.tokens(of: name) }) {
+                var line = "\(token.id)\t\(Excerpt.of(token.label, limit: 100))\tissued \(formatter.string(from: token.created))"
+                line += "\tlast used \(token.lastUsed.map { formatter.string(from: $0) } ?? "never")"
+                if let revoked = token.revoked { line += "\trevoked \(formatter.string(from: revoked))" }
+                print(line)
+            }
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop a user's every token from working (open sessions close within --access-check seconds).")
+        @Argument(help: "The user.") var name: String
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let name = name
+            guard try await onStore(store, { store in try await store.setDisabled(true, user: name) }) else { throw ValidationError("no user \(name)") }
+            print("user \(name) is disabled; glossd user enable \(name) lets their tokens work again")
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Let a disabled user's tokens work again (revoked tokens stay revoked).")
+        @Argument(help: "The user.") var name: String
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let name = name
+            guard try await onStore(store, { store in try await store.setDisabled(false, user: name) }) else { throw ValidationError("no user \(name)") }
+            print("user \(name) is enabled")
+        }
+    }
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a user with a role in a project and print their first token.")
@@ -71,12 +131,22 @@ struct UserCommand: AsyncParsableCommand {
     }
 
     struct Revoke: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke every token of a user.")
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a user's tokens: every one, or one by its number (glossd user tokens lists them). Open sessions close within --access-check seconds."
+        )
         @Argument(help: "The user.") var name: String
+        @Option(help: "Only the token with this number.") var token: Int64?
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
             let name = name
+            if let token {
+                guard try await onStore(store, { store in try await store.revokeToken(token, of: name) }) else {
+                    throw ValidationError("\(name) has no active token \(token) (glossd user tokens \(name) lists them)")
+                }
+                print("revoked token \(token) of \(name)")
+                return
+            }
             let count = try await onStore(store) { store in try await store.revokeTokens(of: name) }
             print("revoked \(count) token\(count == 1 ? "" : "s") of \(name)")
         }

@@ -57,6 +57,42 @@ struct AccessTests {
         }
     }
 
+    @Test("glossd user disable, ungrant and revoke --token reach open sessions; enable and tokens work as their help says")
+    func accountCommands() async throws {
+        try await ServerProcess.with(arguments: ["--access-check", "1"]) { server in
+            let glossd = { (arguments: [String]) throws -> (status: Int32, output: String, error: String) in
+                try Binaries.run("glossd", ["user"] + arguments + ["--database-url", server.database.url])
+            }
+            // One token of ben's (the one he logged in with) is revoked; another keeps working.
+            let spare = try glossd(["token", "ben", "--label", "spare"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+            let listed = try glossd(["tokens", "ben"])
+            #expect(listed.status == 0 && listed.output.contains("spare") && !listed.output.contains(spare), "\(listed)")
+            let benSession = try await server.connect(as: "ben")
+            let first = try #require(server.tokens["ben"]?.split(separator: "_").dropFirst().first.map(String.init))
+            #expect(try glossd(["revoke", "ben", "--token", first]).status == 0)
+            #expect(await benSession.waitForClose()?.code == "access-revoked")
+            let withSpare = try await server.connect()
+            _ = try await withSpare.send(.auth(token: spare))
+            await withSpare.close()
+            #expect(try glossd(["revoke", "ben", "--token", first]).status != 0, "already revoked")
+
+            // A disabled user's sessions close; enabled again, the token works.
+            let anaSession = try await server.connect(as: "ana")
+            #expect(try glossd(["disable", "ana"]).status == 0)
+            #expect(await anaSession.waitForClose()?.code == "access-revoked")
+            #expect(try glossd(["enable", "ana"]).status == 0)
+            let anaAgain = try await server.connect(as: "ana")
+            await anaAgain.close()
+
+            // A role taken away: a subscription to that project ends.
+            let max = try await server.connect(as: "max")
+            _ = try await max.send(.subscribe(.project(other)))
+            #expect(try glossd(["ungrant", "max", "--project", "other"]).status == 0)
+            #expect(await max.waitForClose()?.code == "access-revoked")
+            #expect(try glossd(["ungrant", "max", "--project", "other"]).status != 0, "no role there any more")
+        }
+    }
+
     @Test("A role changed by glossd user grant applies to open sessions: a promoted reader may write, a demoted analyst may not")
     func roleChangesReachOpenSessions() async throws {
         try await ServerProcess.with(arguments: ["--access-check", "1"]) { server in
