@@ -103,7 +103,7 @@ struct AbuseTests {
 
     @Test("A slow-loris client, a connection flood, pipelining past the limit and token guessing are refused with their codes while another session keeps working")
     func floodsAndSlowClients() async throws {
-        try await ServerProcess.with(arguments: BadInputTests.limits(authTimeout: 8)) { server in
+        try await ServerProcess.with(arguments: BadInputTests.limits(authTimeout: 15)) { server in
             let probe = try await server.connect(as: "ana")
             let probing = Task {
                 var rounds = 0

@@ -21,7 +21,7 @@ struct RestartTests {
         let errors = ErrorTally()
 
         var options = GlossStore.Options()
-        options.writeTimeout = .milliseconds(700)
+        options.writeTimeout = .seconds(2)
         let acknowledged = try await database.withStore(replica: "restarted", options: options) { store in
             try await store.putDocument(sampleDocument)
             let ids = try await WriteTests.createAnnotations(store, count: 20)
