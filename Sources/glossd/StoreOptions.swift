@@ -20,12 +20,12 @@ struct StoreOptions: ParsableArguments {
 
     func database() throws -> DatabaseConfiguration {
         guard let url = databaseURL ?? ProcessInfo.processInfo.environment["GLOSS_DATABASE_URL"] else {
-            throw ValidationError("say which database: --database-url postgres://user@host:port/database or GLOSS_DATABASE_URL")
+            throw usage("say which database: --database-url postgres://user@host:port/database or GLOSS_DATABASE_URL")
         }
         do {
             return try DatabaseConfiguration(url: url)
         } catch {
-            throw ValidationError(error.message)
+            throw usage(error.message)
         }
     }
 
@@ -60,6 +60,13 @@ struct StoreOptions: ParsableArguments {
             return try await body(store)
         }
     }
+}
+
+/// Prints a usage problem found while running (not while parsing flags) and
+/// returns exit status 64, without repeating the whole usage line.
+func usage(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("glossd: \(message)\n".utf8))
+    return ExitCode(64)
 }
 
 /// Ends the process with a clear message and an exit code for a store error.
