@@ -11,11 +11,13 @@ struct Glossd: AsyncParsableCommand {
             Connection settings come from flags or GLOSS_* environment variables.
 
             Examples:
-              glossd dev --user ana:analyst                      # try everything on this machine
-              glossd serve --certificate server.pem --key server-key.pem --database-url postgres://gloss@db/gloss
-              glossd postgres start --folder /tmp/gloss-pg      # a private PostgreSQL for trying things
+              glossd dev --user ana:analyst          # try everything on this machine
+              glossd serve --database-url postgres://gloss@db/gloss \\
+                --certificate server.pem --key server-key.pem
+              glossd postgres start --folder /tmp/gloss-pg
               glossd migrate --database-url postgres://gloss@127.0.0.1:5433/gloss
-              glossd check   --database-url postgres://gloss@127.0.0.1:5433/gloss
+              glossd check --database-url postgres://gloss@127.0.0.1:5433/gloss
+              glossd cert ca --folder ca             # then cert issue, serve --cluster-ca
             """,
         subcommands: [Serve.self, Dev.self, Migrate.self, Check.self, UserCommand.self, ProjectCommand.self, CertCommand.self, PeerCommand.self, PeersCommand.self, Postgres.self]
     )
