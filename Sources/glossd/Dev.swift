@@ -17,8 +17,15 @@ struct Dev: AsyncParsableCommand {
             fresh tokens and prints the `gloss login` line for each, then serves on
             loopback until Ctrl-C and stops PostgreSQL again.
 
-            Example:
+            With --site NAME it replicates as site NAME: its certificate names the site
+            and is issued by the cluster CA of --ca-folder (made by `glossd cert ca`), and
+            it links to every --peer. Two dev servers with one CA folder make a cluster.
+
+            Examples:
               glossd dev --folder /tmp/gloss-dev --user ana:analyst --user ben:reviewer
+              glossd cert ca --folder /tmp/gloss-ca
+              glossd dev --folder /tmp/site-a --site a --ca-folder /tmp/gloss-ca --port 7433
+              glossd dev --folder /tmp/site-b --site b --ca-folder /tmp/gloss-ca --port 7434 --peer 127.0.0.1:7433
             """
     )
 
@@ -42,6 +49,15 @@ struct Dev: AsyncParsableCommand {
 
     @OptionGroup var server: ServerOptions
 
+    @Option(help: "Replicate as this site (its certificate names it); needs --ca-folder.")
+    var site: String?
+
+    @Option(help: "With --site: the cluster CA folder (cluster-ca.pem, cluster-ca-key.pem from glossd cert ca) that issues this site's certificate.")
+    var caFolder: String?
+
+    @Option(help: "With --site: a peer site to link to, as host:port; repeatable.")
+    var peer: [String] = []
+
     func run() async throws {
         let users = try parsedUsers()
         let projectID = try identifier { () throws(CoreError) in try ProjectID(project) }
@@ -53,7 +69,9 @@ struct Dev: AsyncParsableCommand {
         defer { if !keepPostgres { try? cluster.stop() } }
 
         let tls = root.appendingPathComponent("tls")
-        if !FileManager.default.fileExists(atPath: tls.appendingPathComponent("server-key.pem").path) {
+        if let site {
+            try issueSiteCertificate(site, into: tls)
+        } else if !FileManager.default.fileExists(atPath: tls.appendingPathComponent("server-key.pem").path) {
             try DevelopmentCertificates.make().write(to: tls)
         }
         let storeOptions = try StoreOptions.parse(
@@ -75,13 +93,21 @@ struct Dev: AsyncParsableCommand {
             return tokens
         }
         let (port, limits) = (try server.listenPort(), try server.limits())
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             host: "127.0.0.1", port: port,
             tls: try ServerConfiguration.tlsConfiguration(
                 certificateFile: tls.appendingPathComponent("server.pem").path, keyFile: tls.appendingPathComponent("server-key.pem").path
             ),
             limits: limits
         )
+        if site != nil {
+            let replication = try ReplicationOptions.parse(["--cluster-ca", tls.appendingPathComponent("ca.pem").path] + peer.flatMap { ["--peer", $0] })
+            configuration.replication = try replication.settings(
+                certificateFile: tls.appendingPathComponent("server.pem").path, keyFile: tls.appendingPathComponent("server-key.pem").path, limits: limits
+            )
+        } else if !peer.isEmpty {
+            throw ValidationError("--peer needs --site (and --ca-folder)")
+        }
         let caFile = tls.appendingPathComponent("ca.pem").path
         let database = endpoint.url(database: "gloss")
         try await runServer(configuration, store: options, server: server, migrate: false) { port in
@@ -92,6 +118,27 @@ struct Dev: AsyncParsableCommand {
             }
             say(text + "Stop with Ctrl-C.")
         }
+    }
+
+    /// Writes the cluster CA (`ca.pem`) and a certificate for site `site` issued by it into `folder`.
+    private func issueSiteCertificate(_ site: String, into folder: URL) throws {
+        guard (try? ReplicaID(site)) != nil else { throw ValidationError("--site \(site) is not a site name: letters, digits, '.', '_', '-'") }
+        guard let caFolder else { throw ValidationError("--site needs --ca-folder, the cluster CA made by glossd cert ca") }
+        let authority: CertificateAuthority
+        do {
+            let caURL = URL(fileURLWithPath: caFolder)
+            authority = try CertificateAuthority(
+                certificatePEM: try String(contentsOf: caURL.appendingPathComponent("cluster-ca.pem"), encoding: .utf8),
+                privateKeyPEM: try String(contentsOf: caURL.appendingPathComponent("cluster-ca-key.pem"), encoding: .utf8)
+            )
+        } catch {
+            throw ValidationError("cannot use the cluster CA in \(caFolder) (make one with glossd cert ca --folder \(caFolder)): \(error)")
+        }
+        let issued = try authority.issue(commonName: site, organization: "Gloss development cluster", hostnames: ["localhost", "127.0.0.1"], days: 30)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try writeFile(authority.certificatePEM, to: folder.appendingPathComponent("ca.pem"), secret: false)
+        try writeFile(issued.certificatePEM, to: folder.appendingPathComponent("server.pem"), secret: false)
+        try writeFile(issued.privateKeyPEM, to: folder.appendingPathComponent("server-key.pem"), secret: true)
     }
 
     private func parsedUsers() throws -> [(String, Role)] {

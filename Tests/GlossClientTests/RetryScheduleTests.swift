@@ -34,10 +34,13 @@ struct RetryScheduleTests {
 
     @Test("Each error code means retry, keep or refused")
     func outcomes() {
-        for code in ["connection-failed", "connection-closed", "tls-failed", "unavailable", "shutting-down", "too-many-requests", "too-many-connections"] {
+        for code in [
+            "connection-failed", "connection-closed", "tls-failed", "timed-out", "unavailable", "shutting-down", "too-many-requests", "too-many-connections",
+            "auth-throttled",
+        ] {
             #expect(WriteOutcome.of(code: code) == .retry, "\(code)")
         }
-        for code in ["auth-failed", "access-revoked", "certificate-mismatch", "auth-throttled"] {
+        for code in ["auth-failed", "access-revoked", "certificate-mismatch"] {
             #expect(WriteOutcome.of(code: code) == .keep, "\(code)")
         }
         for code in ["forbidden", "not-found", "quote-not-found", "bad-argument", "key-reused", "annotation-deleted", "invalid-character", "internal"] {
