@@ -95,7 +95,7 @@ struct AbuseTests {
             }
             let tables = try await server.database.count("SELECT count(*) FROM pg_tables WHERE tablename IN ('annotations', 'operations', 'documents')")
             #expect(tables == 3, "every table is still there")
-            let check = try Binaries.run("glossd", ["check", "--database-url", server.database.url, "--replica-id", "auditor"])
+            let check = try await Binaries.run("glossd", ["check", "--database-url", server.database.url, "--replica-id", "auditor"])
             #expect(check.status == 0, "\(check.output)")
             for connection in [ana, rev] { await connection.close() }
         }

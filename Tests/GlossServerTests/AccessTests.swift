@@ -43,7 +43,7 @@ struct AccessTests {
             let bystander = try await server.connect(as: "ben")
             _ = try await writer.send(.add(NewAnnotation(document: DocumentReference(try DocumentID("article")), target: .offsets(start: 0, end: 5))))
             _ = try await watcher.send(.subscribe(.project(news)))
-            let revoked = try Binaries.run("glossd", ["user", "revoke", "ana", "--database-url", server.database.url, "--replica-id", "admin"])
+            let revoked = try await Binaries.run("glossd", ["user", "revoke", "ana", "--database-url", server.database.url, "--replica-id", "admin"])
             #expect(revoked.status == 0, "\(revoked.error)")
             let revokedAt = ContinuousClock.now
             #expect(await watcher.waitForClose()?.code == "access-revoked")
@@ -60,36 +60,36 @@ struct AccessTests {
     @Test("glossd user disable, ungrant and revoke --token reach open sessions; enable and tokens work as their help says")
     func accountCommands() async throws {
         try await ServerProcess.with(arguments: ["--access-check", "1"]) { server in
-            let glossd = { (arguments: [String]) throws -> (status: Int32, output: String, error: String) in
-                try Binaries.run("glossd", ["user"] + arguments + ["--database-url", server.database.url])
+            let glossd = { (arguments: [String]) async throws -> (status: Int32, output: String, error: String) in
+                try await Binaries.run("glossd", ["user"] + arguments + ["--database-url", server.database.url])
             }
             // One token of ben's (the one he logged in with) is revoked; another keeps working.
-            let spare = try glossd(["token", "ben", "--label", "spare"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
-            let listed = try glossd(["tokens", "ben"])
+            let spare = try await glossd(["token", "ben", "--label", "spare"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+            let listed = try await glossd(["tokens", "ben"])
             #expect(listed.status == 0 && listed.output.contains("spare") && !listed.output.contains(spare), "\(listed)")
             let benSession = try await server.connect(as: "ben")
             let first = try #require(server.tokens["ben"]?.split(separator: "_").dropFirst().first.map(String.init))
-            #expect(try glossd(["revoke", "ben", "--token", first]).status == 0)
+            #expect(try await glossd(["revoke", "ben", "--token", first]).status == 0)
             #expect(await benSession.waitForClose()?.code == "access-revoked")
             let withSpare = try await server.connect()
             _ = try await withSpare.send(.auth(token: spare))
             await withSpare.close()
-            #expect(try glossd(["revoke", "ben", "--token", first]).status != 0, "already revoked")
+            #expect(try await glossd(["revoke", "ben", "--token", first]).status != 0, "already revoked")
 
             // A disabled user's sessions close; enabled again, the token works.
             let anaSession = try await server.connect(as: "ana")
-            #expect(try glossd(["disable", "ana"]).status == 0)
+            #expect(try await glossd(["disable", "ana"]).status == 0)
             #expect(await anaSession.waitForClose()?.code == "access-revoked")
-            #expect(try glossd(["enable", "ana"]).status == 0)
+            #expect(try await glossd(["enable", "ana"]).status == 0)
             let anaAgain = try await server.connect(as: "ana")
             await anaAgain.close()
 
             // A role taken away: a subscription to that project ends.
             let max = try await server.connect(as: "max")
             _ = try await max.send(.subscribe(.project(other)))
-            #expect(try glossd(["ungrant", "max", "--project", "other"]).status == 0)
+            #expect(try await glossd(["ungrant", "max", "--project", "other"]).status == 0)
             #expect(await max.waitForClose()?.code == "access-revoked")
-            #expect(try glossd(["ungrant", "max", "--project", "other"]).status != 0, "no role there any more")
+            #expect(try await glossd(["ungrant", "max", "--project", "other"]).status != 0, "no role there any more")
         }
     }
 
@@ -101,8 +101,8 @@ struct AccessTests {
             let new = NewAnnotation(document: DocumentReference(try DocumentID("article")), target: .offsets(start: 0, end: 5))
             #expect(await BadInputTests.code(rita, "r1 ADD doc=article start=0 end=5", tag: "r1") == "forbidden")
             let common = ["--database-url", server.database.url, "--replica-id", "admin"]
-            #expect(try Binaries.run("glossd", ["user", "grant", "rita", "--project", "news", "--role", "analyst"] + common).status == 0)
-            #expect(try Binaries.run("glossd", ["user", "grant", "ben", "--project", "news", "--role", "reader"] + common).status == 0)
+            #expect(try await Binaries.run("glossd", ["user", "grant", "rita", "--project", "news", "--role", "analyst"] + common).status == 0)
+            #expect(try await Binaries.run("glossd", ["user", "grant", "ben", "--project", "news", "--role", "reader"] + common).status == 0)
             let deadline = ContinuousClock.now + .seconds(30)
             var ritaWrote = false
             var benRefused = false

@@ -48,7 +48,7 @@ struct DurabilityTests {
             #expect(doubled.isEmpty, "stored twice: \(doubled.keys.prefix(5))")
             #expect(wrong.isEmpty, "acknowledged with another id than stored: \(wrong.keys.prefix(5))")
             #expect(stored.count == acknowledged.count, "every write was retried until acknowledged, so nothing else is stored")
-            let check = try Binaries.run("glossd", ["check", "--database-url", server.database.url, "--replica-id", "auditor"])
+            let check = try await Binaries.run("glossd", ["check", "--database-url", server.database.url, "--replica-id", "auditor"])
             #expect(check.status == 0, "\(check.output)")
         }
     }

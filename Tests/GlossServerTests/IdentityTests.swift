@@ -32,7 +32,7 @@ struct IdentityTests {
                 var written: [AnnotationID] = []
                 for quote in ["Japan", "United States"] { written.append(try await Self.addRetrying(a, quote: quote)) }
                 for id in written { try await ReplicationTests.waitUntilPresent(id, on: b) }
-                try databases[0].dump(to: backup)
+                try await databases[0].dump(to: backup)
                 for quote in ["security", "Washington"] { written.append(try await Self.addRetrying(a, quote: quote)) }
                 for id in written { try await ReplicationTests.waitUntilPresent(id, on: b) }
                 let counterBefore = try await databases[1].count("SELECT max(counter) FROM operations WHERE origin = 'a-1'")
@@ -68,7 +68,7 @@ struct IdentityTests {
             try await ReplicationTests.stopping([a, b]) {
                 let written = try await Self.addRetrying(a, quote: "Japan")
                 try await ReplicationTests.waitUntilPresent(written, on: b)
-                try databases[0].dump(to: backup)
+                try await databases[0].dump(to: backup)
                 for (site, code) in [("c", "identity-conflict"), ("a", "duplicate-site")] {
                     let copy = try await TestDatabase.copy(of: backup)
                     let clone = try await cluster.start(site, on: copy, replica: "a-1", peers: [b], existingTokens: a.tokens)

@@ -9,34 +9,34 @@ import Testing
 /// Writes whose answer is lost are kept by the CLI and sent again under their key: nothing is lost or doubled.
 @Suite("gloss keeps unanswered writes", .timeLimit(.minutes(5)))
 struct JournalTests {
-    static func login(_ cli: CLITests.CLI, _ server: ServerProcess, as user: String = "ana") throws {
-        _ = try cli.ok(["login", "--server", "127.0.0.1:\(server.port)", "--ca-file", server.caFile, "--token", server.tokens[user]!])
+    static func login(_ cli: CLITests.CLI, _ server: ServerProcess, as user: String = "ana") async throws {
+        _ = try await cli.ok(["login", "--server", "127.0.0.1:\(server.port)", "--ca-file", server.caFile, "--token", server.tokens[user]!])
     }
 
     @Test("A write made while glossd is away is kept and listed; running it again keeps one; gloss sync sends it once")
     func serverAway() async throws {
         try await ServerProcess.with { server in
             let cli = CLITests.cli()
-            try Self.login(cli, server)
+            try await Self.login(cli, server)
             #expect(await server.stop() == 0)
             let command = ["add", "article", "--quote", "Kishida’s", "--note", "while away", "--retry-for", "1"]
-            let first = try cli.run(command)
+            let first = try await cli.run(command)
             #expect(first.status == 75 && first.error.contains("the write is kept"), "\(first.error)")
-            let again = try cli.run(command)
+            let again = try await cli.run(command)
             #expect(again.status == 75)
-            let pending = try cli.json(["pending"])
+            let pending = try await cli.json(["pending"])
             #expect(pending.count == 1, "running the command again reuses the pending write: \(pending)")
             #expect((pending.first?["summary"] as? String)?.contains("while away") == true)
             #expect((pending.first?["attempts"] as? Int ?? 0) >= 2)
-            #expect(try cli.ok(["pending"]).contains("add article --quote 'Kishida’s' --note 'while away'"))
+            #expect(try await cli.ok(["pending"]).contains("add article --quote 'Kishida’s' --note 'while away'"))
 
             try await server.relaunch()
-            #expect(try cli.ok(["sync"]).contains("nothing pending (1 sent)"))
-            #expect(try cli.json(["pending"]).isEmpty)
-            #expect(try cli.json(["ls"]).filter { $0["note"] as? String == "while away" }.count == 1)
-            let rerun = try cli.json(command)
+            #expect(try await cli.ok(["sync"]).contains("nothing pending (1 sent)"))
+            #expect(try await cli.json(["pending"]).isEmpty)
+            #expect(try await cli.json(["ls"]).filter { $0["note"] as? String == "while away" }.count == 1)
+            let rerun = try await cli.json(command)
             #expect(rerun.first?["replayed"] as? Bool == true, "running the sent command once more gets its answer, not a second write")
-            #expect(try cli.json(["ls"]).filter { $0["note"] as? String == "while away" }.count == 1)
+            #expect(try await cli.json(["ls"]).filter { $0["note"] as? String == "while away" }.count == 1)
         }
     }
 
@@ -44,18 +44,18 @@ struct JournalTests {
     func silentServer() async throws {
         try await ServerProcess.with { server in
             let cli = CLITests.cli()
-            try Self.login(cli, server)
+            try await Self.login(cli, server)
             kill(server.pid, SIGSTOP)
             defer { kill(server.pid, SIGCONT) }
             let started = ContinuousClock.now
-            let write = try cli.run(["add", "article", "--quote", "Kishida’s", "--note", "silent", "--retry-for", "3"])
+            let write = try await cli.run(["add", "article", "--quote", "Kishida’s", "--note", "silent", "--retry-for", "3"])
             #expect(write.status == 75 && write.error.contains("the write is kept"), "\(write.error)")
-            let read = try cli.run(["whoami", "--retry-for", "1"])
+            let read = try await cli.run(["whoami", "--retry-for", "1"])
             #expect(read.status == 69 && read.error.contains("timed-out"), "\(read.error)")
             #expect(ContinuousClock.now - started < .seconds(60), "neither command hangs")
             kill(server.pid, SIGCONT)
-            #expect(try cli.ok(["sync"]).contains("1 sent"))
-            #expect(try cli.json(["ls"]).filter { $0["note"] as? String == "silent" }.count == 1)
+            #expect(try await cli.ok(["sync"]).contains("1 sent"))
+            #expect(try await cli.json(["ls"]).filter { $0["note"] as? String == "silent" }.count == 1)
         }
     }
 
@@ -63,12 +63,12 @@ struct JournalTests {
     func pendingForAnotherServer() async throws {
         try await ServerProcess.with { first in
             let cli = CLITests.cli()
-            try Self.login(cli, first)
+            try await Self.login(cli, first)
             _ = await first.stop()
-            #expect(try cli.run(["add", "article", "--quote", "Kishida’s", "--retry-for", "0"]).status == 75)
+            #expect(try await cli.run(["add", "article", "--quote", "Kishida’s", "--retry-for", "0"]).status == 75)
             try await ServerProcess.with { second in
-                try Self.login(cli, second)
-                let sync = try cli.run(["sync"])
+                try await Self.login(cli, second)
+                let sync = try await cli.run(["sync"])
                 #expect(sync.status == 64 && sync.error.contains("belongs to 127.0.0.1:\(first.port)") && sync.error.contains("--drop"), "\(sync.error)")
             }
         }
@@ -78,7 +78,7 @@ struct JournalTests {
     func answerLost() async throws {
         try await ServerProcess.with { server in
             let cli = CLITests.cli()
-            try Self.login(cli, server)
+            try await Self.login(cli, server)
             // The write reached glossd and was committed, but its answer never came back: the journal still holds it.
             let request = Request(
                 tag: "-", command: .add(NewAnnotation(document: DocumentReference(try DocumentID("article")), target: .quote("Kishida’s", occurrence: nil), note: "once"))
@@ -89,12 +89,12 @@ struct JournalTests {
             let journal = WriteJournal(folder: URL(fileURLWithPath: cli.config).deletingLastPathComponent().appendingPathComponent("pending-default"))
             try journal.record(PendingWrite(key: "cli-lost-answer", request: request, server: "127.0.0.1:\(server.port)", summary: "add article --note once"))
 
-            let rerun = try cli.run(["add", "article", "--quote", "Kishida’s", "--note", "once", "--json"])
+            let rerun = try await cli.run(["add", "article", "--quote", "Kishida’s", "--note", "once", "--json"])
             #expect(rerun.status == 0, "\(rerun.error)")
             let answer = try JSONSerialization.jsonObject(with: Data(rerun.output.utf8)) as? [String: Any]
             #expect(answer?["id"] as? String == committed["id"] && answer?["replayed"] as? Bool == true, "\(rerun.output)")
             #expect(answer?["start"] as? Int == 54, "the replayed answer has the first answer's fields")
-            #expect(try cli.json(["ls"]).filter { $0["note"] as? String == "once" }.count == 1)
+            #expect(try await cli.json(["ls"]).filter { $0["note"] as? String == "once" }.count == 1)
             #expect(journal.pending().isEmpty)
         }
     }
@@ -103,7 +103,7 @@ struct JournalTests {
     func restartsUnderLoad() async throws {
         try await ServerProcess.with { server in
             let cli = CLITests.cli()
-            try Self.login(cli, server)
+            try await Self.login(cli, server)
             let notes = (0..<32).map { "note-\($0)" }
             let failures = FailureCount()
             let killer = Task {
@@ -121,7 +121,7 @@ struct JournalTests {
                             var attempts = 0
                             while true {
                                 attempts += 1
-                                let result = try cli.run(["add", "article", "--span", "0:7", "--note", note, "--retry-for", "0"])
+                                let result = try await cli.run(["add", "article", "--span", "0:7", "--note", note, "--retry-for", "0"])
                                 if result.status == 0 { break }
                                 failures.count.withLock { $0 += 1 }
                                 guard attempts < 40 else { throw ServerTestError("\(note) never went through: \(result.error)") }
@@ -133,13 +133,13 @@ struct JournalTests {
                 try await group.waitForAll()
             }
             try await killer.value
-            _ = try cli.ok(["sync"])
-            let listed = try cli.json(["ls"]).compactMap { $0["note"] as? String }
+            _ = try await cli.ok(["sync"])
+            let listed = try await cli.json(["ls"]).compactMap { $0["note"] as? String }
             for note in notes {
                 #expect(listed.filter { $0 == note }.count == 1, "\(note) appears \(listed.filter { $0 == note }.count) times")
             }
             #expect(listed.count == notes.count, "\(failures.count.withLock { $0 }) runs failed and were run again")
-            let check = try Binaries.run("glossd", ["check", "--database-url", server.database.url, "--replica-id", "auditor"])
+            let check = try await Binaries.run("glossd", ["check", "--database-url", server.database.url, "--replica-id", "auditor"])
             #expect(check.status == 0, "\(check.output)")
         }
     }

@@ -96,11 +96,11 @@ struct ReplicationTests {
 
                 // gloss status at the middle site shows both links up and nothing behind either way.
                 let cli = CLITests.cli()
-                _ = try cli.ok(["login", "--profile", "rita", "--server", "127.0.0.1:\(b.port)", "--ca-file", b.caFile, "--token", b.tokens["rita"]!])
+                _ = try await cli.ok(["login", "--profile", "rita", "--server", "127.0.0.1:\(b.port)", "--ca-file", b.caFile, "--token", b.tokens["rita"]!])
                 var peers: [[String: Any]] = []
                 let deadline = ContinuousClock.now + .seconds(15)
                 repeat {
-                    peers = try cli.json(["status", "--profile", "rita"]).filter { $0["peer"] != nil }
+                    peers = try await cli.json(["status", "--profile", "rita"]).filter { $0["peer"] != nil }
                     if peers.count == 2, peers.allSatisfy({ $0["state"] as? String == "up" && $0["toSend"] as? Int == 0 && $0["toReceive"] as? Int == 0 }) {
                         break
                     }
@@ -108,9 +108,9 @@ struct ReplicationTests {
                 } while ContinuousClock.now < deadline
                 #expect(peers.map { $0["peer"] as? String } == ["a", "c"], "\(peers)")
                 #expect(peers.allSatisfy { $0["state"] as? String == "up" && $0["toSend"] as? Int == 0 && $0["toReceive"] as? Int == 0 }, "\(peers)")
-                let text = try cli.ok(["status", "--profile", "rita"])
+                let text = try await cli.ok(["status", "--profile", "rita"])
                 #expect(text.contains("site b, replica b-1") && text.contains("  a  up") && text.contains("  c  up"), "\(text)")
-                let checked = try Self.check(a, against: c)
+                let checked = try await Self.check(a, against: c)
                 #expect(checked.status == 0 && checked.output.contains("1 document: the same annotations here and at"), "\(checked)")
             }
         }
@@ -134,9 +134,9 @@ struct ReplicationTests {
     }
 
     /// `glossd check` of `site`'s database against a live peer, with `site`'s certificate.
-    static func check(_ site: ServerProcess, against peer: ServerProcess) throws -> (status: Int32, output: String, error: String) {
+    static func check(_ site: ServerProcess, against peer: ServerProcess) async throws -> (status: Int32, output: String, error: String) {
         let file = { (name: String) in site.folder.appendingPathComponent(name).path }
-        return try Binaries.run("glossd", [
+        return try await Binaries.run("glossd", [
             "check", "--database-url", site.database.url, "--against", "127.0.0.1:\(peer.port)", "--certificate", file("server.pem"),
             "--key", file("server-key.pem"), "--cluster-ca", file("ca.pem"),
         ])
@@ -149,12 +149,12 @@ struct ReplicationTests {
             let a = try await cluster.start("a", on: databases[0])
             let b = try await cluster.start("b", on: databases[1])
             try await Self.stopping([a, b]) {
-                let same = try Self.check(a, against: b)
+                let same = try await Self.check(a, against: b)
                 #expect(same.status == 0 && same.output.contains("0 documents: the same annotations here and at"), "\(same)")
                 _ = try await Self.add(a, as: "ana", quote: "Kishida’s", label: "PERSON")
-                let differ = try Self.check(a, against: b)
+                let differ = try await Self.check(a, against: b)
                 #expect(differ.status == 1 && differ.output.contains("news/article: only here"), "\(differ)")
-                let reverse = try Self.check(b, against: a)
+                let reverse = try await Self.check(b, against: a)
                 #expect(reverse.status == 1 && reverse.output.contains("news/article: only at 127.0.0.1:\(a.port)"), "\(reverse)")
             }
         }

@@ -21,15 +21,15 @@ struct SecretsTests {
     ]
 
     @Test("A malformed or unreachable database URL is never printed with its password, from a flag or the environment")
-    func databasePasswords() throws {
+    func databasePasswords() async throws {
         let folder = NSTemporaryDirectory() + "gloss-secrets-\(UUID().uuidString)"
         try DevelopmentCertificates.make().write(to: URL(fileURLWithPath: folder))
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let serve = ["serve", "--certificate", folder + "/server.pem", "--key", folder + "/server-key.pem", "--port", "0", "--log-level", "trace"]
         for url in Self.urls {
             for command in [["migrate"], ["check", "--verbose"], ["user", "list"], serve] {
-                let flagged = try Binaries.run("glossd", command + ["--database-url", url, "--replica-id", "x"])
-                let fromEnvironment = try Binaries.run("glossd", command + ["--replica-id", "x"], environment: ["GLOSS_DATABASE_URL": url])
+                let flagged = try await Binaries.run("glossd", command + ["--database-url", url, "--replica-id", "x"])
+                let fromEnvironment = try await Binaries.run("glossd", command + ["--replica-id", "x"], environment: ["GLOSS_DATABASE_URL": url])
                 for result in [flagged, fromEnvironment] {
                     let printed = result.output + result.error
                     #expect(result.status != 0, "\(command) \(url)")
@@ -41,15 +41,15 @@ struct SecretsTests {
     }
 
     @Test("--help never shows a secret from the environment")
-    func help() throws {
+    func help() async throws {
         let environment = ["GLOSS_DATABASE_URL": "postgres://gloss:\(Self.password)@db/gloss", "GLOSS_PROFILE": Self.password]
         let commands = [[], ["serve"], ["dev"], ["migrate"], ["check"], ["user"], ["user", "add"], ["project", "add"], ["postgres", "start"]]
         for command in commands {
-            let result = try Binaries.run("glossd", command + ["--help"], environment: environment)
+            let result = try await Binaries.run("glossd", command + ["--help"], environment: environment)
             #expect(result.status == 0 && !(result.output + result.error).contains(Self.password), "glossd \(command) --help")
         }
         for command in [[], ["login"], ["add"], ["sync"], ["pending"]] {
-            let result = try Binaries.run("gloss", command + ["--help"], environment: environment)
+            let result = try await Binaries.run("gloss", command + ["--help"], environment: environment)
             #expect(!(result.output + result.error).contains(Self.password), "gloss \(command) --help")
         }
     }
@@ -62,9 +62,9 @@ struct SecretsTests {
             let good = server.tokens["ana"]!
             let secretPart = String(good.split(separator: "_").last!)
             let attempts = [
-                try Binaries.run("gloss", ["login", "--server", "127.0.0.1:\(server.port)", "--ca-file", server.caFile, "--token", wrong], environment: ["GLOSS_CONFIG": config]),
-                try Binaries.run("gloss", ["login", "--server", "127.0.0.1:1", "--ca-file", server.caFile, "--token", good], environment: ["GLOSS_CONFIG": config]),
-                try Binaries.run("gloss", ["login", "--server", "127.0.0.1:\(server.port)", "--ca-file", server.caFile, "--token", "nonsense-\(secretPart)"], environment: ["GLOSS_CONFIG": config]),
+                try await Binaries.run("gloss", ["login", "--server", "127.0.0.1:\(server.port)", "--ca-file", server.caFile, "--token", wrong], environment: ["GLOSS_CONFIG": config]),
+                try await Binaries.run("gloss", ["login", "--server", "127.0.0.1:1", "--ca-file", server.caFile, "--token", good], environment: ["GLOSS_CONFIG": config]),
+                try await Binaries.run("gloss", ["login", "--server", "127.0.0.1:\(server.port)", "--ca-file", server.caFile, "--token", "nonsense-\(secretPart)"], environment: ["GLOSS_CONFIG": config]),
             ]
             for attempt in attempts {
                 #expect(attempt.status != 0)

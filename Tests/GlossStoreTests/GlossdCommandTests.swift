@@ -9,8 +9,8 @@ import Testing
 @Suite("glossd commands", .timeLimit(.minutes(2)))
 struct GlossdCommandTests {
     /// Runs glossd and returns its exit status and everything it printed.
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let result = try Binaries.run("glossd", arguments)
+    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let result = try await Binaries.run("glossd", arguments)
         return (result.status, result.output + result.error)
     }
 
@@ -18,27 +18,27 @@ struct GlossdCommandTests {
     func migrateAndCheck() async throws {
         try await withTestDatabase { database in
             let common = ["--database-url", database.url, "--replica-id", "cli-test"]
-            let first = try Self.run(["migrate"] + common)
+            let first = try await Self.run(["migrate"] + common)
             #expect(first.status == 0 && first.output.contains("applied migrations 1, 2, 3, 4, 5"), "\(first.output)")
-            let again = try Self.run(["migrate"] + common)
+            let again = try await Self.run(["migrate"] + common)
             #expect(again.status == 0 && again.output.contains("up to date"), "\(again.output)")
 
             let (operations, _) = WriteTests.simulatedOperations(seed: 3, steps: 200)
             _ = try await database.withStore(migrate: false) { store in try await store.apply(operations) }
-            let clean = try Self.run(["check"] + common)
+            let clean = try await Self.run(["check"] + common)
             #expect(clean.status == 0 && clean.output.contains("consistent"), "\(clean.output)")
 
             try await TestDatabase.adminQuery(
                 database.configuration,
                 "UPDATE annotations SET state = (SELECT state FROM annotations ORDER BY id LIMIT 1) WHERE id = (SELECT id FROM annotations ORDER BY id DESC LIMIT 1)"
             )
-            let corrupted = try Self.run(["check"] + common)
+            let corrupted = try await Self.run(["check"] + common)
             #expect(corrupted.status == 1 && corrupted.output.contains("mismatch"), "\(corrupted.output)")
 
-            let unreachable = try Self.run(["check", "--database-url", "postgres://gloss@127.0.0.1:1/gloss", "--replica-id", "x"])
+            let unreachable = try await Self.run(["check", "--database-url", "postgres://gloss@127.0.0.1:1/gloss", "--replica-id", "x"])
             #expect(unreachable.status == 69 && unreachable.output.contains("unavailable"), "\(unreachable.output)")
 
-            let badURL = try Self.run(["check", "--database-url", "mysql://nope", "--replica-id", "x"])
+            let badURL = try await Self.run(["check", "--database-url", "mysql://nope", "--replica-id", "x"])
             #expect(badURL.status != 0 && badURL.output.contains("postgres://"), "\(badURL.output)")
         }
     }
@@ -47,23 +47,23 @@ struct GlossdCommandTests {
     func usersAndProjects() async throws {
         try await withTestDatabase { database in
             let common = ["--database-url", database.url, "--replica-id", "cli-test"]
-            #expect(try Self.run(["migrate"] + common).status == 0)
-            let project = try Self.run(["project", "add", "news", "--title", "News analysis"] + common)
+            #expect(try await Self.run(["migrate"] + common).status == 0)
+            let project = try await Self.run(["project", "add", "news", "--title", "News analysis"] + common)
             #expect(project.status == 0 && project.output.contains("project news created"), "\(project.output)")
-            #expect(try Self.run(["project", "add", "news"] + common).output.contains("already-exists"))
-            #expect(try Self.run(["project", "add", "bad/id"] + common).status != 0)
+            #expect(try await Self.run(["project", "add", "news"] + common).output.contains("already-exists"))
+            #expect(try await Self.run(["project", "add", "bad/id"] + common).status != 0)
 
-            let added = try Self.run(["user", "add", "ana", "--project", "news", "--role", "analyst"] + common)
+            let added = try await Self.run(["user", "add", "ana", "--project", "news", "--role", "analyst"] + common)
             #expect(added.status == 0, "\(added.output)")
             let token = try #require(added.output.split(separator: "\n").last.map(String.init))
             #expect(token.hasPrefix("gloss_"))
-            #expect(try Self.run(["user", "add", "ana", "--project", "news", "--role", "analyst"] + common).output.contains("already-exists"))
-            #expect(try Self.run(["user", "add", "bo", "--project", "news", "--role", "boss"] + common).output.contains("reader, analyst, reviewer or admin"))
-            #expect(try Self.run(["user", "grant", "ana", "--project", "nowhere", "--role", "reader"] + common).output.contains("not-found"))
-            let second = try Self.run(["user", "token", "ana"] + common).output.trimmingCharacters(in: .whitespacesAndNewlines)
-            let listed = try Self.run(["user", "list"] + common).output
+            #expect(try await Self.run(["user", "add", "ana", "--project", "news", "--role", "analyst"] + common).output.contains("already-exists"))
+            #expect(try await Self.run(["user", "add", "bo", "--project", "news", "--role", "boss"] + common).output.contains("reader, analyst, reviewer or admin"))
+            #expect(try await Self.run(["user", "grant", "ana", "--project", "nowhere", "--role", "reader"] + common).output.contains("not-found"))
+            let second = try await Self.run(["user", "token", "ana"] + common).output.trimmingCharacters(in: .whitespacesAndNewlines)
+            let listed = try await Self.run(["user", "list"] + common).output
             #expect(listed.contains("ana\troles=news=analyst\ttokens=2"), "\(listed)")
-            #expect(try Self.run(["project", "list"] + common).output.contains("news\tdocuments=0\tNews analysis"))
+            #expect(try await Self.run(["project", "list"] + common).output.contains("news\tdocuments=0\tNews analysis"))
 
             let news = try ProjectID("news")
             let altered = String(token.dropLast()) + (token.hasSuffix("0") ? "1" : "0")
@@ -77,7 +77,7 @@ struct GlossdCommandTests {
                 let junk = try await store.authenticate(token: "gloss_1_nothex")
                 #expect(junk == nil)
             }
-            #expect(try Self.run(["user", "revoke", "ana"] + common).output.contains("revoked 2 tokens of ana"))
+            #expect(try await Self.run(["user", "revoke", "ana"] + common).output.contains("revoked 2 tokens of ana"))
             try await database.withStore(migrate: false) { store in
                 let revoked = try await store.authenticate(token: token)
                 #expect(revoked == nil)

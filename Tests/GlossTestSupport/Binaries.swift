@@ -13,13 +13,26 @@ public enum Binaries {
     /// Runs an executable to completion and returns its status, standard output and standard error.
     public static func run(
         _ name: String, _ arguments: [String], environment: [String: String] = [:], input: Data? = nil
-    ) throws -> (status: Int32, output: String, error: String) {
-        try run(executable: path(name), arguments, environment: environment, input: input)
+    ) async throws -> (status: Int32, output: String, error: String) {
+        try await run(executable: path(name), arguments, environment: environment, input: input)
     }
 
     /// Runs the executable at `executable` to completion and returns its status, standard output and standard error.
+    ///
+    /// The waiting happens on a thread of its own: tests run many of these at once, and a
+    /// wait on one of the few threads that run every test's async code would stall them all.
     public static func run(
         executable: String, _ arguments: [String], environment: [String: String] = [:], input: Data? = nil
+    ) async throws -> (status: Int32, output: String, error: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result { try runBlocking(executable: executable, arguments, environment: environment, input: input) })
+            }.start()
+        }
+    }
+
+    private static func runBlocking(
+        executable: String, _ arguments: [String], environment: [String: String], input: Data?
     ) throws -> (status: Int32, output: String, error: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)

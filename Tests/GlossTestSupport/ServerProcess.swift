@@ -56,7 +56,7 @@ public final class ServerProcess: Sendable {
         } else {
             try DevelopmentCertificates.make().write(to: folder)
         }
-        let migrated = try Binaries.run("glossd", ["migrate", "--database-url", database.url, "--replica-id", replica])
+        let migrated = try await Binaries.run("glossd", ["migrate", "--database-url", database.url, "--replica-id", replica])
         guard migrated.status == 0 else { throw ServerTestError("glossd migrate failed: \(migrated.error)") }
         let tokens = try await existingTokens.asyncOr { try await Self.seed(database, replica: replica) }
         let (process, output, port) = try await launch(database, folder: folder, port: 0, replica: replica, arguments: arguments)

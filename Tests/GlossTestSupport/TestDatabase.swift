@@ -72,9 +72,9 @@ public struct TestDatabase: Sendable {
     }
 
     /// Writes the database to a plain SQL file with `pg_dump` (a backup).
-    public func dump(to file: String) throws {
+    public func dump(to file: String) async throws {
         let pgDump = try PostgresBinaries.locate(installIfMissing: false).path("pg_dump")
-        let result = try Binaries.run(executable: pgDump, ["--no-owner", "--file", file, "--dbname", url])
+        let result = try await Binaries.run(executable: pgDump, ["--no-owner", "--file", file, "--dbname", url])
         guard result.status == 0 else { throw ServerTestError("pg_dump failed: \(result.error)") }
     }
 
@@ -82,19 +82,19 @@ public struct TestDatabase: Sendable {
     public func restore(from file: String) async throws {
         await drop()
         try await Self.adminQuery(admin, PostgresQuery(unsafeSQL: "CREATE DATABASE \(configuration.database)"))
-        try load(file)
+        try await load(file)
     }
 
     /// A new database holding a copy of a `pg_dump` file (a database copied to start another site).
     public static func copy(of file: String) async throws -> TestDatabase {
         let database = try await create()
-        try database.load(file)
+        try await database.load(file)
         return database
     }
 
-    private func load(_ file: String) throws {
+    private func load(_ file: String) async throws {
         let psql = try PostgresBinaries.locate(installIfMissing: false).path("psql")
-        let result = try Binaries.run(executable: psql, ["--quiet", "--set", "ON_ERROR_STOP=1", "--file", file, "--dbname", url])
+        let result = try await Binaries.run(executable: psql, ["--quiet", "--set", "ON_ERROR_STOP=1", "--file", file, "--dbname", url])
         guard result.status == 0 else { throw ServerTestError("psql failed: \(result.error)") }
     }
 
