@@ -38,8 +38,8 @@ struct Dev: AsyncParsableCommand {
     @Option(help: "Extra users as NAME:ROLE (reader, analyst, reviewer, admin); repeatable.")
     var user: [String] = []
 
-    @Option(help: "This server's replica id.")
-    var replicaID = "dev"
+    @Option(help: "This server's replica id (default: dev, or SITE-dev with --site).")
+    var replicaID: String?
 
     @Flag(help: "Leave PostgreSQL running on exit.")
     var keepPostgres = false
@@ -75,7 +75,8 @@ struct Dev: AsyncParsableCommand {
             try DevelopmentCertificates.make().write(to: tls)
         }
         let storeOptions = try StoreOptions.parse(
-            ["--database-url", endpoint.url(database: "gloss"), "--replica-id", replicaID] + (schemaDir.map { ["--schema-dir", $0] } ?? [])
+            ["--database-url", endpoint.url(database: "gloss"), "--replica-id", replicaID ?? site.map { "\($0)-dev" } ?? "dev"]
+                + (schemaDir.map { ["--schema-dir", $0] } ?? [])
         )
         let migrations = try storeOptions.migrations()
         let options = storeOptions

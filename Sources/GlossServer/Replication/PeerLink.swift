@@ -89,10 +89,16 @@ final class PeerLink: Sendable {
         outbox.send([PeerMessage.hello(hello).line])
         let theirs: PeerHello
         do {
-            guard case .hello(let greeting)? = try await next(&lines) else {
+            switch try await next(&lines) {
+            case .hello(let greeting)?:
+                theirs = greeting
+            case .goodbye(let code, let message)?:
+                return PeerError(code, "the peer closed the link: \(message)")
+            case nil:
+                return PeerError("peer-closed", "the peer closed the connection before greeting")
+            default:
                 return fail(PeerError.malformed("the first peer message must be HELLO"))
             }
-            theirs = greeting
         } catch {
             return fail(error)
         }
