@@ -192,6 +192,52 @@ struct ReplicationTests {
         }
     }
 
+    @Test("A triangle of sites: analysts on every site, through the real CLI, edit one annotation concurrently, delete against edit, race a tag; every site ends with the same annotations and conflicts")
+    func triangleThroughTheCLI() async throws {
+        let cluster = try SiteCluster()
+        try await Self.withDatabases(3) { databases in
+            let c = try await cluster.start("c", on: databases[2])
+            let b = try await cluster.start("b", on: databases[1], peers: [c])
+            let a = try await cluster.start("a", on: databases[0], peers: [b, c])
+            try await Self.stopping([a, b, c]) {
+                let sites = [a, b, c]
+                let clis = sites.map { _ in CLITests.cli() }
+                for (site, cli) in zip(sites, clis) {
+                    _ = try await cli.ok(["login", "--server", "127.0.0.1:\(site.port)", "--ca-file", site.caFile, "--token", site.tokens["ana"]!])
+                }
+                let added = try await clis[0].json(["add", "article", "--quote", "Kishida’s", "--label", "PERSON", "--tag", "japan"])
+                let id = try #require(added.first?["id"] as? String)
+                let doomed = try #require(try await clis[2].json(["add", "article", "--quote", "Washington", "--label", "PLACE"]).first?["id"] as? String)
+                for site in sites {
+                    try await Self.waitUntilPresent(try AnnotationID(id), on: site)
+                    try await Self.waitUntilPresent(try AnnotationID(doomed), on: site)
+                }
+                for cli in clis { _ = try await cli.ok(["show", id]) }
+                _ = try await clis[1].ok(["show", doomed])
+
+                async let labelA = clis[0].run(["edit", id, "--label", "POLITICIAN"])
+                async let labelB = clis[1].run(["edit", id, "--label", "PRIME-MINISTER"])
+                async let untagC = clis[2].run(["untag", id, "japan"])
+                async let tagA = clis[0].run(["tag", id, "leader"])
+                async let deleteC = clis[2].run(["rm", doomed])
+                async let noteB = clis[1].run(["edit", doomed, "--note", "keep it"])
+                for result in try await [labelA, labelB, untagC, tagA, deleteC, noteB] { #expect(result.status == 0, "\(result.error)") }
+
+                try await SiteCluster.waitForConvergence(sites)
+                var shown: [[String: Any]] = []
+                for cli in clis {
+                    let annotation = try #require(try await cli.json(["show", id]).first)
+                    #expect(annotation["conflictedFields"] as? [String] == ["label"], "\(annotation)")
+                    #expect(Set(annotation["tags"] as? [String] ?? []) == ["leader"], "the untag removed the tag it had seen; the new tag stays")
+                    let kept = try #require(try await cli.json(["show", doomed]).first)
+                    #expect(kept["note"] as? String == "keep it" && kept["deleted"] as? String == "delete-conflict", "\(kept)")
+                    shown.append(annotation)
+                }
+                #expect(Set(shown.map { $0["label"] as? String ?? "" }).count == 1, "every site shows the same winner")
+            }
+        }
+    }
+
     @Test("Refused: a link without a client certificate, with a token, or with another cluster's certificate")
     func refusals() async throws {
         let cluster = try SiteCluster()
