@@ -215,7 +215,12 @@ if Context.environment["GLOSS_BENCHMARKS"] == "1" {
     package.products.append(.executable(name: "gloss-core-bench", targets: ["gloss-core-bench"]))
     package.products.append(.executable(name: "gloss-store-bench", targets: ["gloss-store-bench"]))
     package.targets.append(.target(name: "HeapUsage", path: "Benchmarks/HeapUsage"))
-    package.targets.append(.target(name: "BenchmarkSupport", path: "Benchmarks/BenchmarkSupport", swiftSettings: sharedSettings))
+    package.targets.append(
+        .target(
+            name: "BenchmarkSupport", dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")], path: "Benchmarks/BenchmarkSupport",
+            swiftSettings: sharedSettings
+        )
+    )
     package.targets.append(
         .executableTarget(
             name: "gloss-core-bench",
@@ -246,6 +251,18 @@ if Context.environment["GLOSS_BENCHMARKS"] == "1" {
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Benchmarks/ReliabilityBenchmark",
+            swiftSettings: sharedSettings
+        )
+    )
+    package.products.append(.executable(name: "gloss-replication-bench", targets: ["gloss-replication-bench"]))
+    package.targets.append(
+        .executableTarget(
+            name: "gloss-replication-bench",
+            dependencies: [
+                "GlossCore", "GlossStore", "GlossProtocol", "GlossClient", "BenchmarkSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/ReplicationBenchmark",
             swiftSettings: sharedSettings
         )
     )

@@ -8,8 +8,11 @@ import Synchronization
 /// ignores cancellation cannot hold the caller. (A write abandoned this way may
 /// still commit; the group committer rereads its counters after any failure,
 /// and row versions keep a late commit from overwriting newer state.)
+///
+/// With `cancelling: false` the abandoned body runs to its end instead (a read
+/// that waits for a pooled connection then gives it back as usual).
 func withDeadline<Result: Sendable>(
-    _ limit: Duration, doing what: String, _ body: @Sendable @escaping () async throws -> Result
+    _ limit: Duration, doing what: String, cancelling: Bool = true, _ body: @Sendable @escaping () async throws -> Result
 ) async throws -> Result {
     let race = DeadlineRace<Result>()
     return try await withCheckedThrowingContinuation { continuation in
@@ -26,7 +29,7 @@ func withDeadline<Result: Sendable>(
             }
             timer.cancel()
         }
-        race.onTimeout { work.cancel() }
+        if cancelling { race.onTimeout { work.cancel() } }
     }
 }
 

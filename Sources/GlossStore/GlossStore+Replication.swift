@@ -138,6 +138,12 @@ extension GlossStore {
         )
     }
 
+    /// The version vector as this process knows it, without a query: what it
+    /// committed and read since its last resynchronization (never ahead of the stored one).
+    public func appliedVector() async -> VersionVector {
+        await committer.appliedVector
+    }
+
     /// Every replica id registered on this database (each glossd process writes under its own).
     public func registeredReplicas() async throws(StoreError) -> Set<ReplicaID> {
         Set(try await rows("SELECT replica_id FROM replicas", as: String.self, doing: "reading replica ids").compactMap { try? ReplicaID($0) })

@@ -378,7 +378,7 @@ public final class GlossStore: Sendable {
     func execute(_ query: PostgresQuery, doing what: String) async throws(StoreError) {
         let (client, logger) = (client, logger)
         do {
-            try await withDeadline(queryTimeout, doing: what) { _ = try await client.query(query, logger: logger).collect() }
+            try await withDeadline(queryTimeout, doing: what, cancelling: false) { _ = try await client.query(query, logger: logger).collect() }
         } catch {
             throw StoreError.from(error, doing: what)
         }
@@ -391,7 +391,7 @@ public final class GlossStore: Sendable {
     ) async throws(StoreError) -> [(repeat each Column)] {
         let (client, logger) = (client, logger)
         do {
-            return try await withDeadline(queryTimeout, doing: what) {
+            return try await withDeadline(queryTimeout, doing: what, cancelling: false) {
                 var result: [(repeat each Column)] = []
                 for try await row in try await client.query(query, logger: logger) {
                     result.append(try row.decode((repeat each Column).self))

@@ -73,6 +73,9 @@ actor GroupCommitter {
         identityDeadline = nil
     }
 
+    /// The version vector of everything this process has committed or seen committed (no query).
+    var appliedVector: VersionVector { sequencer.vector }
+
     /// Drops cached states of annotations another process changed.
     func evict(_ ids: [AnnotationID]) {
         cache.evict(ids)
@@ -445,12 +448,20 @@ actor GroupCommitter {
             query.binds.append(keys.map(\.reply))
         }
         if !progress.isEmpty {
-            // Likewise a peer's progress commits exactly with the operations it brought.
+            // Likewise a peer's progress commits exactly with the operations it brought: one
+            // row per site (several batches of one link can share a group; one statement may
+            // not update a row twice).
+            var bySite: [String: (catalog: UInt64, received: Int)] = [:]
+            for (entry, received) in progress {
+                let earlier = bySite[entry.site] ?? (0, 0)
+                bySite[entry.site] = (max(earlier.catalog, entry.catalogCursor), earlier.received + received)
+            }
+            let sites = bySite.keys.sorted()
             let first = query.binds.count + 1
             query.sql += ", gloss_record_peers($\(first), $\(first + 1), $\(first + 2))"
-            query.binds.append(progress.map(\.0.site))
-            query.binds.append(progress.map { Int64(clamping: $0.0.catalogCursor) })
-            query.binds.append(progress.map { Int64($0.1) })
+            query.binds.append(sites)
+            query.binds.append(sites.map { Int64(clamping: bySite[$0]!.catalog) })
+            query.binds.append(sites.map { Int64(bySite[$0]!.received) })
         }
         for payload in CommitAnnouncement.payloads(sender: replica, dots: operations.map(\.dot)) {
             // The other glossd processes of this database hear of the commit when it commits (NOTIFY is transactional).

@@ -74,6 +74,22 @@ struct ReplicationStoreTests {
         }
     }
 
+    @Test("Several batches of one peer committed together record its progress once: the highest cursor, every operation counted")
+    func batchesOfOnePeerInOneGroup() async throws {
+        let (operations, _) = WriteTests.simulatedOperations(seed: 23, steps: 80)
+        let halves = [Array(operations[..<(operations.count / 2)]), Array(operations[(operations.count / 2)...])]
+        try await withTestDatabase { database in
+            try await database.withStore { store in
+                async let first = store.apply(halves[0], progress: PeerProgress(site: "paris", catalogCursor: 3))
+                async let second = store.apply(halves[1], progress: PeerProgress(site: "paris", catalogCursor: 9))
+                let results = try await [first, second]
+                #expect(results.map(\.applied.count).reduce(0, +) == operations.count)
+            }
+            #expect(try await database.count("SELECT catalog_cursor FROM peer_sites WHERE site = 'paris'") == 9)
+            #expect(try await database.count("SELECT operations_in FROM peer_sites WHERE site = 'paris'") == operations.count)
+        }
+    }
+
     @Test("Each start is a new incarnation")
     func incarnations() async throws {
         try await withTestDatabase { database in

@@ -59,6 +59,13 @@ public final class SiteCluster: Sendable {
             if let first = last.first, first.count >= minimumDocuments, last.allSatisfy({ $0 == first }) { return }
             try await Task.sleep(for: .milliseconds(200))
         }
-        throw ServerTestError("sites did not converge within \(limit): \(last.map { $0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.description.prefix(8))" } })")
+        var vectors: [String] = []
+        for site in sites {
+            let vector = try await site.database.withStore(replica: "digest-reader", migrate: false) { store in try await store.versionVector() }
+            vectors.append("\(site.replica): \(vector)\n" + site.log.split(separator: "\n").suffix(12).joined(separator: "\n"))
+        }
+        throw ServerTestError(
+            "sites did not converge within \(limit): \(last.map { $0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.description.prefix(8))" } }); vectors \(vectors)"
+        )
     }
 }

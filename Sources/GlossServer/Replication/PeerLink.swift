@@ -35,10 +35,15 @@ final class PeerLink: Sendable {
     private let logger: Logger
     private let wake: AsyncStream<Void>
     private let wakeContinuation: AsyncStream<Void>.Continuation
+    /// Signals the receiving loop that a batch was acknowledged (room to commit another).
+    private let applied: AsyncStream<Void>
+    private let appliedContinuation: AsyncStream<Void>.Continuation
     private let state = Mutex(LinkState())
 
     private struct LinkState {
         var unacknowledged = 0
+        /// Batches received and being committed, not yet acknowledged.
+        var applying = 0
         var lastHeard = ContinuousClock.now
         var acknowledgedVector: VersionVector?
         var unrecordedOperationsOut: Int64 = 0
@@ -62,7 +67,11 @@ final class PeerLink: Sendable {
         logger[metadataKey: "peer"] = "\(remoteSite)"
         self.logger = logger
         (wake, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        (applied, appliedContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
+
+    /// A batch being committed: its end, and the commit's outcome.
+    private typealias Commit = (batch: BatchCommit, outcome: Task<ReceivedBatch, any Error>)
 
     /// Wakes the sender: there may be something new to send.
     func nudge() {
@@ -122,10 +131,13 @@ final class PeerLink: Sendable {
             logger.warning("cannot record the peer's replica id", metadata: ["error": "\(error)"])
         }
         await record(state: "up", vector: theirs.vector, error: "")
+        let (commits, commitQueue) = AsyncStream.makeStream(of: Commit.self)
         let ended = await withTaskGroup(of: PeerError?.self) { group in
             group.addTask { await self.send(after: theirs) }
             group.addTask { await self.tick() }
-            let received = await self.receive(&lines)
+            group.addTask { await self.acknowledge(commits) }
+            let received = await self.receive(&lines, committing: commitQueue)
+            commitQueue.finish()
             group.cancelAll()
             // A silent peer or a failing sender closes the connection; their reason is the real one.
             var cause: PeerError?
@@ -148,9 +160,14 @@ final class PeerLink: Sendable {
 
     // MARK: Receiving
 
-    /// Applies what the peer sends until it closes; returns why it stopped.
-    private func receive<Lines: AsyncIteratorProtocol>(_ lines: inout Lines) async -> PeerError where Lines.Element == InboundLine {
+    /// Applies what the peer sends until it closes; returns why it stopped. Batches
+    /// are committed in order, up to ``ReplicationSettings/window`` at once (the group
+    /// committer may store several in one transaction); ``acknowledge(_:)`` answers each.
+    private func receive<Lines: AsyncIteratorProtocol>(
+        _ lines: inout Lines, committing queue: AsyncStream<Commit>.Continuation
+    ) async -> PeerError where Lines.Element == InboundLine {
         var operations: [AnnotationOperation] = []
+        var room = applied.makeAsyncIterator()
         while true {
             let message: PeerMessage?
             do {
@@ -182,14 +199,10 @@ final class PeerLink: Sendable {
                     guard commit.operations == operations.count else {
                         return fail(PeerError.malformed("COMMIT says \(commit.operations) operations; \(operations.count) arrived"))
                     }
-                    let received = try await store.apply(operations, progress: PeerProgress(site: remoteSite, catalogCursor: commit.catalogCursor))
-                    if let first = received.held.first {
-                        logger.warning(
-                            "held operations from a clock too far ahead", metadata: ["held": "\(received.held.count)", "reason": "\(first.reason.message)"]
-                        )
-                    }
-                    let vector = try await store.versionVector()
-                    outbox.send([PeerMessage.acknowledge(BatchAcknowledgement(batch: commit.batch, vector: vector, held: received.held.count)).line])
+                    while state.withLock({ $0.applying >= settings.window }) { _ = await room.next() }
+                    state.withLock { $0.applying += 1 }
+                    let (store, batch, progress) = (store, operations, PeerProgress(site: remoteSite, catalogCursor: commit.catalogCursor))
+                    queue.yield((commit, Task { try await store.apply(batch, progress: progress) }))
                     operations.removeAll(keepingCapacity: true)
                 case .acknowledge(let acknowledgement):
                     state.withLock { state in
@@ -208,6 +221,30 @@ final class PeerLink: Sendable {
                 return fail(PeerError(error.isRetryable ? "unavailable" : "store-refused", "applying what the peer sent: \(error.message)"))
             }
         }
+    }
+
+    /// Answers each committed batch with `ACK`, in order; a batch that fails to commit closes the link.
+    private func acknowledge(_ commits: AsyncStream<Commit>) async -> PeerError? {
+        for await commit in commits {
+            let received: ReceivedBatch
+            do {
+                received = try await commit.outcome.value
+            } catch {
+                let failure = error as? StoreError
+                let code = failure.map { $0.isRetryable ? "unavailable" : "store-refused" } ?? "unavailable"
+                let ended = fail(PeerError(code, "applying what the peer sent: \(failure?.message ?? "\(error)")"))
+                closeConnection()
+                return ended
+            }
+            if let first = received.held.first {
+                logger.warning("held operations from a clock too far ahead", metadata: ["held": "\(received.held.count)", "reason": "\(first.reason.message)"])
+            }
+            let vector = await store.appliedVector()
+            outbox.send([PeerMessage.acknowledge(BatchAcknowledgement(batch: commit.batch.batch, vector: vector, held: received.held.count)).line])
+            state.withLock { $0.applying -= 1 }
+            appliedContinuation.yield()
+        }
+        return nil
     }
 
     /// The next peer message, or nil when the connection ends.

@@ -13,13 +13,13 @@ public struct ReplicationSettings: Sendable {
     /// Peer addresses (`host:port`) given by flags or the environment; `glossd peer add` stores more in the database.
     public var peers: [String]
     /// Most operations in one batch sent to a peer.
-    public var batchOperations = 500
+    public var batchOperations = 2_000
     /// Most bytes of operation lines in one batch sent to a peer (a batch holds at least one operation).
-    public var batchBytes = 1 << 20
+    public var batchBytes = 4 << 20
     /// Most operations accepted in one batch from a peer; a larger batch closes the link.
     public var maximumReceivedBatch = 10_000
-    /// Batches sent and not yet acknowledged before the sender waits.
-    public var window = 4
+    /// Batches sent and not yet acknowledged before the sender waits; a receiver commits as many at once.
+    public var window = 8
     /// Catalog entries (projects, documents) read at once.
     public var catalogBatch = 50
     /// How often a link looks for work it was not woken for (other processes' commits, new documents), and checks for silence.

@@ -2,19 +2,22 @@ import Histogram
 import Synchronization
 
 /// Latencies in microseconds and failures, recorded from several tasks.
-final class Latencies: Sendable {
+public final class Latencies: Sendable {
+    /// An empty record.
+    public init() {}
+
     private let state = Mutex((histogram: Histogram<UInt64>(highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: .three), failures: 0))
 
-    func record(microseconds: UInt64) {
+    public func record(microseconds: UInt64) {
         state.withLock { _ = $0.histogram.record(max(1, microseconds)) }
     }
 
-    func fail() {
+    public func fail() {
         state.withLock { $0.failures += 1 }
     }
 
     /// Count, p50, p95, p99 and max in milliseconds, and failures; then starts over.
-    func take() -> (count: UInt64, p50: Double, p95: Double, p99: Double, max: Double, failures: Int) {
+    public func take() -> (count: UInt64, p50: Double, p95: Double, p99: Double, max: Double, failures: Int) {
         state.withLock { state in
             let histogram = state.histogram
             defer {
