@@ -72,9 +72,9 @@ func seed() async throws {
         }
         var replica = Replica(id: try ReplicaID("seed"))
         var batch: [AnnotationOperation] = []
-        let perAnnotation = max(1, total / annotations)
+        let perAnnotation = annotations == 0 ? 0 : max(1, total / annotations)
         var made = 0
-        for index in 0..<annotations {
+        for index in 0..<(perAnnotation == 0 ? 0 : annotations) {
             let document = texts[index % documents]
             let id = AnnotationID(high: UInt64(index + 1), low: 42)
             let seed = AnnotationSeed(
