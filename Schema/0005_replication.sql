@@ -141,3 +141,38 @@ BEGIN
     RETURN 'kept';
 END
 $$;
+
+-- DOC-PUT under an idempotency key, in one transaction: the key is taken first
+-- (a concurrent request with the same key waits for it, then sees it), then the
+-- document is stored. Returns 'stored', 'same' (this text was stored already),
+-- 'replay' || the first answer, or 'reused' (the key holds another request); a
+-- different text under the id raises GL411 and records nothing.
+CREATE FUNCTION gloss_put_document_keyed(
+    k_user text, k_key text, k_sha bytea, k_reply text,
+    d_project text, d_id text, d_title text, d_body text, d_sha text, d_points integer
+) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    earlier request_keys%ROWTYPE;
+BEGIN
+    INSERT INTO request_keys (user_name, key, request_sha, annotation_id, reply)
+    VALUES (k_user, k_key, k_sha, NULL, k_reply) ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+        SELECT * INTO earlier FROM request_keys WHERE user_name = k_user AND key = k_key;
+        IF earlier.request_sha = k_sha THEN
+            RETURN 'replay ' || earlier.reply;
+        END IF;
+        RETURN 'reused';
+    END IF;
+    INSERT INTO projects (id) VALUES (d_project) ON CONFLICT DO NOTHING;
+    INSERT INTO documents (id, project_id, title, body, sha256, code_points)
+    VALUES (d_id, d_project, d_title, d_body, d_sha, d_points) ON CONFLICT (project_id, id) DO NOTHING;
+    IF FOUND THEN
+        RETURN 'stored';
+    END IF;
+    IF (SELECT sha256 FROM documents WHERE project_id = d_project AND id = d_id) = d_sha THEN
+        RETURN 'same';
+    END IF;
+    RAISE EXCEPTION 'document % already exists in project % with a different text', d_id, d_project USING ERRCODE = 'GL411';
+END
+$$;

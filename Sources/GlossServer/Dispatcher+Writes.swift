@@ -14,13 +14,7 @@ extension Dispatcher {
             untagged.tag = "-"
             return RequestKey(user: principal.name, key: key, request: LinePrinter.print(untagged.line))
         }
-        if let key, let earlier = try await call({ () async throws(StoreError) in try await context.store.recordedKey(user: key.user, key: key.key) }) {
-            guard earlier.fingerprint == key.fingerprint else {
-                throw ProtocolError(.keyReused, "key \(Excerpt.quoted(key.key)) was already used for a different request; use a new key for a new request")
-            }
-            let first = (try? LineParser.parse("* OK " + earlier.reply).arguments) ?? []
-            return [Reply.ok(tag, first + [.named(key: "replayed", value: "yes")])]
-        }
+
         let size = upload.text.utf8.count
         guard size <= context.limits.maximumDocumentBytes else {
             throw ProtocolError(.documentTooLarge, "the text has \(size) bytes; this server accepts up to \(context.limits.maximumDocumentBytes)")
@@ -34,20 +28,26 @@ extension Dispatcher {
         } catch {
             throw ProtocolError(error)
         }
-        do throws(ProtocolError) {
-            try await call { () async throws(StoreError) in try await context.store.putDocument(document) }
-        } catch where error.code == .documentExists && upload.id == nil {
-            throw ProtocolError(.documentExists, error.message + " (the id '\(document.id)' was derived from the title; give another with id=, or gloss doc add --id)")
-        }
-        context.directory.remember(document.key)
         let answer: [Argument] = [
             .named(key: "id", value: document.id.rawValue), .named(key: "sha256", value: document.text.sha256),
             .named(key: "code-points", value: String(document.text.count)),
         ]
-        if let key {
-            // Storing the same document again changes nothing, so recording the key after it is safe.
-            try await call { () async throws(StoreError) in try await context.store.recordKey(key, reply: answer.map(LinePrinter.print).joined(separator: " ")) }
+        do throws(ProtocolError) {
+            if let key {
+                // The key and the document are stored in one transaction: concurrent requests under one key apply once.
+                let reply = answer.map(LinePrinter.print).joined(separator: " ")
+                let outcome = try await call { () async throws(StoreError) in try await context.store.putDocument(document, key: key, reply: reply) }
+                if case .replayed(let first) = outcome {
+                    let arguments = (try? LineParser.parse("* OK " + first).arguments) ?? []
+                    return [Reply.ok(tag, arguments + [.named(key: "replayed", value: "yes")])]
+                }
+            } else {
+                try await call { () async throws(StoreError) in try await context.store.putDocument(document) }
+            }
+        } catch where error.code == .documentExists && upload.id == nil {
+            throw ProtocolError(.documentExists, error.message + " (the id '\(document.id)' was derived from the title; give another with id=, or gloss doc add --id)")
         }
+        context.directory.remember(document.key)
         return [Reply.ok(tag, answer)]
     }
 

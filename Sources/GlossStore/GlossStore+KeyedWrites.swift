@@ -40,25 +40,46 @@ extension GlossStore {
         await committer.observe(observer)
     }
 
-    /// The request and answer recorded under a user's key, if any (for writes outside the
-    /// group committer, such as `DOC-PUT`): the request's SHA-256 and the answer's result fields.
-    public func recordedKey(user: String, key: String) async throws(StoreError) -> (fingerprint: [UInt8], reply: String)? {
-        let found = try await rows(
-            "SELECT request_sha, reply FROM request_keys WHERE user_name = \(user) AND key = \(key)", as: (ByteBuffer, String).self,
-            doing: "reading an idempotency key"
-        )
-        return found.first.map { (Array(buffer: $0.0), $0.1) }
+    /// What a keyed document upload did.
+    public enum KeyedDocument: Sendable, Equatable {
+        /// Stored now (or the same text was there): answer with the new answer.
+        case written
+        /// The key was used for this same request before: its first answer.
+        case replayed(reply: String)
     }
 
-    /// Records a key for a write that names no annotation, with its answer (the first use wins).
-    public func recordKey(_ key: RequestKey, reply: String) async throws(StoreError) {
-        try await execute(
-            """
-            INSERT INTO request_keys (user_name, key, request_sha, annotation_id, reply)
-            VALUES (\(key.user), \(key.key), \(ByteBuffer(bytes: key.fingerprint)), NULL, \(reply)) ON CONFLICT DO NOTHING
-            """,
-            doing: "recording an idempotency key"
-        )
+    /// Stores a document under an idempotency key, in one transaction with the key,
+    /// so that concurrent requests with one key are applied once: the first stores,
+    /// an identical one is answered as its replay, a different one is refused.
+    ///
+    /// - Throws: ``StoreError/Code/keyReused`` when the key holds another request,
+    ///   ``StoreError/Code/documentExists`` when the id holds another text.
+    public func putDocument(_ document: Document, key: RequestKey, reply: String) async throws(StoreError) -> KeyedDocument {
+        let text = document.text
+        let outcome: [String]
+        do {
+            outcome = try await rows(
+                """
+                SELECT gloss_put_document_keyed(
+                    \(key.user), \(key.key), \(ByteBuffer(bytes: key.fingerprint)), \(reply),
+                    \(document.project.rawValue), \(document.id.rawValue), \(document.title), \(text.text), \(text.sha256), \(Int32(text.count)))
+                """,
+                as: String.self, doing: "storing a document"
+            )
+        } catch where error.code == .documentExists {
+            throw StoreError(
+                .documentExists,
+                "document '\(document.id)' already exists in project '\(document.project)' with a different text; a corrected text is a new document with a new id"
+            )
+        }
+        switch outcome.first {
+        case "reused"?:
+            throw StoreError(.keyReused, "key \(Excerpt.quoted(key.key)) was already used for a different request; use a new key for a new request")
+        case let answer? where answer.hasPrefix("replay "):
+            return .replayed(reply: String(answer.dropFirst("replay ".count)))
+        default:
+            return .written
+        }
     }
 
     /// Removes idempotency keys older than `age`; returns how many.

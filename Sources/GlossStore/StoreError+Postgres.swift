@@ -27,6 +27,9 @@ extension StoreError {
             if state.hasPrefix("08") || ["57P01", "57P02", "57P03", "53300"].contains(state) {
                 return StoreError(.unavailable, "PostgreSQL is not accepting work while \(what) (\(state): \(message)); retry later")
             }
+            if state == "GL411" {
+                return StoreError(.documentExists, message)
+            }
             if state.hasPrefix("22") || state.hasPrefix("23") {
                 return StoreError(.invalidValue, "PostgreSQL cannot store a value of this request (\(state): \(Excerpt.of(message, limit: 200))); nothing was written")
             }

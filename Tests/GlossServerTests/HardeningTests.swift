@@ -152,6 +152,7 @@ struct HardeningTests {
             #expect(withProject["id"] == first["id"] && withProject["replayed"] == "yes")
 
             // DOC-PUT keeps its key too: a replay gets the first answer, another document under the key is refused.
+            let news = try ProjectID("news")
             let upload = DocumentUpload(project: try ProjectID("news"), id: try DocumentID("keyed"), title: "Keyed", text: "keyed text")
             let put = try await ana.send(.putDocument(upload), key: "doc-1").reply
             let putAgain = try await ana.send(.putDocument(upload), key: "doc-1").reply
@@ -159,6 +160,19 @@ struct HardeningTests {
             let other = DocumentUpload(project: try ProjectID("news"), id: try DocumentID("keyed-2"), title: "Other", text: "other text")
             await #expect { try await ana.send(.putDocument(other), key: "doc-1") } throws: { ($0 as? ClientError)?.code == "key-reused" }
             await #expect { try await ana.send(.add(new), key: "doc-1") } throws: { ($0 as? ClientError)?.code == "key-reused" }
+
+            // Sent at the same moment under one key: one document, the other request refused or replayed.
+            let rivals = (0..<4).map { DocumentUpload(project: news, id: try! DocumentID("rival-\($0)"), title: "Rival", text: "rival \($0)") }
+            let outcomes = await withTaskGroup(of: String.self) { group in
+                for rival in rivals { group.addTask { (try? await ana.send(.putDocument(rival), key: "doc-race").reply["id"]) ?? "refused" } }
+                return await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 != "refused" }.count == 1 && outcomes.filter { $0 == "refused" }.count == 3, "\(outcomes)")
+            let twins = await withTaskGroup(of: String?.self) { group in
+                for _ in 0..<3 { group.addTask { try? await ana.send(.putDocument(rivals[0]), key: "doc-twins").reply["replayed"] } }
+                return await group.reduce(into: [String?]()) { $0.append($1) }
+            }
+            #expect(twins.filter { $0 == nil }.count == 1 && twins.filter { $0 == "yes" }.count == 2, "one stores, the others replay: \(twins)")
             await ana.close()
         }
     }
