@@ -9,7 +9,8 @@ struct Watch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print live changes to a document or project as they happen, until Ctrl-C.",
         discussion: """
-            When the server goes away (a restart, a shutdown, the network), watch reconnects
+            When the server goes away (a restart, a shutdown, the network, or no answer to
+            a heartbeat within 10 s; one is sent every 20 s), watch reconnects
             with back-off and says so on standard error; changes made meanwhile are not
             replayed (gloss ls lists them). A revoked token or lost role ends it (exit 77).
 
@@ -45,6 +46,10 @@ struct Watch: AsyncParsableCommand {
         }
     }
 
+    /// How often watch checks that the server still answers, and how long it waits for the answer.
+    static let heartbeatInterval: Duration = .seconds(20)
+    static let heartbeatTimeout: Duration = .seconds(10)
+
     /// Subscribes and prints events until the connection ends (returning its error) or `--count` events were shown (returning nil).
     private func watchOnce(seen: inout Int) async throws -> ClientError? {
         let session = try await Session.open(options)
@@ -57,6 +62,21 @@ struct Watch: AsyncParsableCommand {
         }
         let reply = try await session.send(.subscribe(scope)).reply
         if !options.json { FileHandle.standardError.write(Data("watching (subscription \(reply["sub"] ?? "?")); Ctrl-C to stop\n".utf8)) }
+        // A server that stops answering (paused, or a network that drops packets silently) is noticed:
+        // a PING every 20 s must be answered within 10 s, or the connection is closed and watch reconnects.
+        let connection = session.connection
+        let heartbeat = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.heartbeatInterval)
+                if Task.isCancelled { return }
+                do {
+                    _ = try await connection.send(.ping, timeout: Self.heartbeatTimeout)
+                } catch {
+                    return
+                }
+            }
+        }
+        defer { heartbeat.cancel() }
         for await event in session.connection.events {
             session.shown([event.annotation])
             if options.json {

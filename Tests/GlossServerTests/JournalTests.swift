@@ -59,6 +59,31 @@ struct JournalTests {
         }
     }
 
+    @Test("gloss watch notices a server that stops answering (its heartbeat times out) and says it reconnects")
+    func watchHeartbeat() async throws {
+        try await ServerProcess.with { server in
+            let cli = CLITests.cli()
+            try await Self.login(cli, server)
+            let watch = Process()
+            watch.executableURL = URL(fileURLWithPath: Binaries.path("gloss"))
+            watch.arguments = ["watch", "--doc", "article"]
+            watch.environment = ProcessInfo.processInfo.environment.merging(["GLOSS_CONFIG": cli.config]) { $1 }
+            let errors = Pipe()
+            watch.standardError = errors
+            watch.standardOutput = FileHandle.nullDevice
+            try watch.run()
+            let said = LogBuffer(collecting: errors)
+            defer { watch.terminate() }
+            var deadline = ContinuousClock.now + .seconds(20)
+            while !said.text.withLock({ $0.contains("watching") }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+            kill(server.pid, SIGSTOP)
+            defer { kill(server.pid, SIGCONT) }
+            deadline = ContinuousClock.now + .seconds(60)
+            while !said.text.withLock({ $0.contains("reconnecting") }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
+            #expect(said.text.withLock { $0.contains("timed-out") && $0.contains("reconnecting") }, "\(said.text.withLock { $0 })")
+        }
+    }
+
     @Test("Writes kept for a server the profile no longer points at are named with where they belong, not retried forever")
     func pendingForAnotherServer() async throws {
         try await ServerProcess.with { first in
