@@ -143,6 +143,8 @@ public final class GlossConnection: Sendable {
             ("Name or service not known", "the host name does not resolve"),
             ("connectTimeout", "no answer to the connection attempt"),
             ("uncleanShutdown", "the server closed the connection during TLS"),
+            ("EOF during handshake", "the server closed the connection during the TLS handshake (is this a Gloss port? glossd speaks only TLS)"),
+            ("failedToValidateHostname", "the server's certificate does not name this host"),
             ("WRONG_VERSION_NUMBER", "the server does not speak TLS on that port"),
         ]
         for (marker, plain) in known where text.contains(marker) { return plain }

@@ -45,7 +45,7 @@ extension Dispatcher {
                 try await call { () async throws(StoreError) in try await context.store.putDocument(document) }
             }
         } catch where error.code == .documentExists && upload.id == nil {
-            throw ProtocolError(.documentExists, error.message + " (the id '\(document.id)' was derived from the title; give another with id=, or gloss doc add --id)")
+            throw ProtocolError(.documentExists, error.message + " (the id '\(document.id)' was made from the title, or from the text when the title has no Latin letter or digit; choose one with --id in gloss doc add, id= in the protocol)")
         }
         context.directory.remember(document.key)
         return [Reply.ok(tag, answer)]

@@ -193,7 +193,7 @@ struct HardeningTests {
                 _ = try await ana.send(.putDocument(DocumentUpload(project: news, id: nil, title: "Summit notes", text: "b")))
                 Issue.record("a different text under a derived id must be refused")
             } catch let error as ClientError {
-                #expect(error.code == "document-exists" && error.message.contains("derived from the title"), "\(error)")
+                #expect(error.code == "document-exists" && error.message.contains("made from the title"), "\(error)")
             }
             await ana.close()
         }
