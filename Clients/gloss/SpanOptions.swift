@@ -15,7 +15,8 @@ struct SpanOptions: ParsableArguments {
             return nil
         case (let span?, nil):
             let parts = span.split(separator: ":", omittingEmptySubsequences: false)
-            guard parts.count == 2, let start = Int32(parts[0]), let end = Int32(parts[1]), start >= 0, end >= 0 else {
+            let canonical = parts.allSatisfy { part in !part.isEmpty && part.allSatisfy(\.isASCII) && part.allSatisfy(\.isNumber) && (part.count == 1 || part.first != "0") }
+            guard parts.count == 2, canonical, let start = Int32(parts[0]), let end = Int32(parts[1]) else {
                 throw ValidationError("--span takes START:END in code points (0 to 2147483647), such as 26:35; got \"\(Output.safe(span))\"")
             }
             if occurrence != nil { throw ValidationError("--occurrence goes with --quote, not --span") }

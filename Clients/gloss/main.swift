@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GlossClient
 
 // Arguments must be UTF-8: anything else would be stored with U+FFFD in place of
 // its bytes, silently. Refuse it before parsing.
@@ -11,8 +12,26 @@ for (index, argument) in UnsafeBufferPointer(start: CommandLine.unsafeArgv, coun
 await Gloss.runAsynchronously()
 
 extension AsyncParsableCommand {
-    /// ArgumentParser's asynchronous entry point (from inside the protocol, so the async overload is the one called).
+    /// Parses and runs the command as ArgumentParser's asynchronous entry point does (from inside
+    /// the protocol, so the async `run` is the one called), but prints its messages with control
+    /// characters escaped: a parse error quotes what was typed, which may hold terminal escapes.
     static func runAsynchronously() async {
-        await main(nil)
+        do {
+            var command = try await asyncParseAsRoot(nil)
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            let message = TerminalText.block(fullMessage(for: error))
+            if code == .success {
+                if !message.isEmpty { print(message) }
+            } else {
+                FileHandle.standardError.write(Data((message + "\n").utf8))
+            }
+            Foundation.exit(code.rawValue)
+        }
     }
 }

@@ -31,6 +31,15 @@ struct CLITests {
         }
     }
 
+    @Test("Errors about what was typed show it escaped: an unknown option holding ESC, a span with leading zeros")
+    func typedInputInErrors() async throws {
+        let cli = Self.cli()
+        let unknown = try await cli.run(["add", "article", "--lab\u{1B}[31mel", "X"])
+        #expect(unknown.status == 64 && unknown.error.contains("\\u{1b}[31m") && !unknown.error.contains("\u{1B}"), "\(unknown.error)")
+        let zeros = try await cli.run(["add", "article", "--span", "01:2"])
+        #expect(zeros.status == 64 && zeros.error.contains("--span takes START:END"), "\(zeros.error)")
+    }
+
     static func cli() -> CLI {
         CLI(config: NSTemporaryDirectory() + "gloss-cli-test-\(UUID().uuidString)/config.json")
     }
