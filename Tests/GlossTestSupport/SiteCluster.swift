@@ -7,11 +7,18 @@ import GlossStore
 /// real glossd on its own database, with a certificate naming the site.
 public final class SiteCluster: Sendable {
     let authority: CertificateAuthority
+    /// Holds the cluster CA's certificate (`ca.pem`) that the sites read at every start
+    /// (scripts/test removes its whole scratch folder afterwards).
+    let folder: URL
 
     /// A new cluster CA.
     public init() throws {
         authority = try CertificateAuthority.make(name: "Gloss test cluster CA", organization: "Gloss tests", days: 2)
+        folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("gloss-cluster-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try writeFile(authority.certificatePEM, to: folder.appendingPathComponent("ca.pem"), secret: false)
     }
+
 
     /// Writes the cluster CA (`ca.pem`) and site `site`'s certificate and key (`server.pem`, `server-key.pem`) into a folder.
     public func certificates(for site: String) -> (URL) throws -> Void {
@@ -30,14 +37,11 @@ public final class SiteCluster: Sendable {
         _ site: String, on database: TestDatabase, replica: String? = nil, peers: [ServerProcess] = [], arguments: [String] = [],
         existingTokens: [String: String]? = nil
     ) async throws -> ServerProcess {
-        let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("gloss-site-\(UUID().uuidString)")
         var links = ["--cluster-ca", folder.appendingPathComponent("ca.pem").path]
         for peer in peers { links += ["--peer", "127.0.0.1:\(peer.port)"] }
-        let write = certificates(for: site)
-        return try await ServerProcess.start(database, replica: replica ?? "\(site)-1", arguments: links + arguments, existingTokens: existingTokens) { target in
-            try write(target)
-            try write(folder)
-        }
+        return try await ServerProcess.start(
+            database, replica: replica ?? "\(site)-1", arguments: links + arguments, existingTokens: existingTokens, certificates: certificates(for: site)
+        )
     }
 
     /// The per-document digests of each site's database.
