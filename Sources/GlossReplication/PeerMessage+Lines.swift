@@ -11,7 +11,7 @@ extension PeerMessage {
                 "HELLO",
                 [
                     ("version", String(hello.version)), ("site", hello.site), ("replica", hello.replica.rawValue),
-                    ("incarnation", String(hello.incarnation)), ("vector", hello.vector.peerText), ("catalog", String(hello.catalogCursor)),
+                    ("incarnation", String(hello.incarnation)), ("vector", hello.vector.compactText), ("catalog", String(hello.catalogCursor)),
                 ]
             )
         case .project(let id, let title):
@@ -32,7 +32,7 @@ extension PeerMessage {
         case .acknowledge(let acknowledgement):
             Self.line(
                 "ACK",
-                [("batch", String(acknowledgement.batch)), ("vector", acknowledgement.vector.peerText), ("held", String(acknowledgement.held))]
+                [("batch", String(acknowledgement.batch)), ("vector", acknowledgement.vector.compactText), ("held", String(acknowledgement.held))]
             )
         case .ping(let number):
             Line(tag: Line.untagged, word: "PING", arguments: [.positional(String(number))])

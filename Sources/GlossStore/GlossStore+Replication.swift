@@ -205,7 +205,7 @@ extension GlossStore {
         )
         return found.map { row in
             PeerSiteRecord(
-                site: row.0, state: row.1, address: row.2, vector: Self.vector(fromText: row.3), catalogCursor: UInt64(row.4), lastContact: row.5,
+                site: row.0, state: row.1, address: row.2, vector: VersionVector(compactText: row.3) ?? VersionVector(), catalogCursor: UInt64(row.4), lastContact: row.5,
                 lastError: row.6, operationsIn: row.7, operationsOut: row.8
             )
         }
@@ -221,7 +221,7 @@ extension GlossStore {
     public func recordPeerStatus(
         site: String, state: String, address: String, vector: VersionVector?, error: String?, operationsOut: Int64
     ) async throws(StoreError) {
-        let vectorText = vector.map { $0.entries.map { "\($0.replica.rawValue):\($0.counter)" }.joined(separator: ",") }
+        let vectorText = vector?.compactText
         try await execute(
             """
             INSERT INTO peer_sites AS s (site, state, address, vector, last_error, operations_out, last_contact_at)
@@ -251,16 +251,5 @@ extension GlossStore {
     @discardableResult
     public func removePeerAddress(_ address: String) async throws(StoreError) -> Bool {
         !(try await rows("DELETE FROM peers WHERE address = \(address) RETURNING 1", as: Int32.self, doing: "removing a peer")).isEmpty
-    }
-
-    /// Reads `origin:counter,…` as stored (unknown or malformed entries are skipped).
-    static func vector(fromText text: String) -> VersionVector {
-        VersionVector(
-            text.split(separator: ",").compactMap { item in
-                let parts = item.split(separator: ":")
-                guard parts.count == 2, let counter = UInt64(parts[1]), let replica = try? ReplicaID(String(parts[0])) else { return nil }
-                return (replica, counter)
-            }
-        )
     }
 }

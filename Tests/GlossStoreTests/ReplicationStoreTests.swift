@@ -77,13 +77,19 @@ struct ReplicationStoreTests {
     @Test("Several batches of one peer committed together record its progress once: the highest cursor, every operation counted")
     func batchesOfOnePeerInOneGroup() async throws {
         let (operations, _) = WriteTests.simulatedOperations(seed: 23, steps: 80)
-        let halves = [Array(operations[..<(operations.count / 2)]), Array(operations[(operations.count / 2)...])]
+        // Eight batches submitted at once, so that several of them share a commit group.
+        let size = (operations.count + 7) / 8
+        let batches = stride(from: 0, to: operations.count, by: size).map { Array(operations[$0..<min($0 + size, operations.count)]) }
+        let cursors: [UInt64] = [3, 9, 1, 2, 4, 5, 6, 7]
         try await withTestDatabase { database in
             try await database.withStore { store in
-                async let first = store.apply(halves[0], progress: PeerProgress(site: "paris", catalogCursor: 3))
-                async let second = store.apply(halves[1], progress: PeerProgress(site: "paris", catalogCursor: 9))
-                let results = try await [first, second]
-                #expect(results.map(\.applied.count).reduce(0, +) == operations.count)
+                let applied = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for (batch, cursor) in zip(batches, cursors) {
+                        group.addTask { try await store.apply(batch, progress: PeerProgress(site: "paris", catalogCursor: cursor)).applied.count }
+                    }
+                    return try await group.reduce(0, +)
+                }
+                #expect(applied == operations.count)
             }
             #expect(try await database.count("SELECT catalog_cursor FROM peer_sites WHERE site = 'paris'") == 9)
             #expect(try await database.count("SELECT operations_in FROM peer_sites WHERE site = 'paris'") == operations.count)
