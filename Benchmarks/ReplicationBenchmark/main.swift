@@ -106,6 +106,7 @@ func catchUp() async throws {
     let pid = Int32(number("server-pid"))
     let latencies = Latencies()
     let writing = Box(true)
+    let started = now()
     let writer: Task<Void, Never>? = options["port"].map { _ in
         Task {
             guard let connection = try? await GlossConnection.connect(
@@ -122,8 +123,12 @@ func catchUp() async throws {
                 let sent = now()
                 do {
                     _ = try await connection.send(.add(target))
+                    let took = now() - sent
                     let elapsed = now() - next
-                    latencies.record(microseconds: UInt64(max(0, seconds(max(elapsed, now() - sent)) * 1e6)))
+                    latencies.record(microseconds: UInt64(max(0, seconds(max(elapsed, took)) * 1e6)))
+                    if took > .milliseconds(500) {
+                        print(String(format: "slow write at +%.1f s: %.0f ms", seconds(sent - started), seconds(took) * 1000))
+                    }
                 } catch {
                     latencies.fail()
                 }
@@ -134,14 +139,18 @@ func catchUp() async throws {
             await connection.close()
         }
     }
-    let started = now()
     var (held, peakKiB) = try await GlossStore(database: database, replica: try ReplicaID("observer"), logger: logger).withRunning { store in
         var peak = 0
+        var lastReport = now()
         while true {
             peak = max(peak, memory(pid, "VmRSS"))
             let vector = try await store.versionVector()
             let held = Int(vector.entries.first { $0.replica.rawValue == "seed" }?.counter ?? 0)
             if held >= expected { return (held, peak) }
+            if now() - lastReport >= .seconds(5) {
+                lastReport = now()
+                print(String(format: "  +%.0f s: %d operations received", seconds(lastReport - started), held))
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
     }

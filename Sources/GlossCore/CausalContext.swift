@@ -68,6 +68,22 @@ public struct CausalContext: Hashable, Sendable, CustomStringConvertible {
         extras.insert(dot, at: index)
     }
 
+    /// Adds the dots of `replica` from `first` through `last` (counters, inclusive).
+    /// A run that touches the vector extends it at once; any other is added dot by dot.
+    public mutating func insert(_ replica: ReplicaID, from first: UInt64, through last: UInt64) {
+        guard first <= last else { return }
+        if first <= vector[replica] + 1 {
+            guard last > vector[replica] else { return }
+            vector.advance(replica, to: last)
+            if !extras.isEmpty {
+                extras.removeAll { $0.replica == replica && $0.counter <= last }
+                absorbExtras(of: replica)
+            }
+            return
+        }
+        for counter in first...last { insert(Dot(replica: replica, counter: counter)) }
+    }
+
     /// Adds every dot of `other`.
     public mutating func formUnion(_ other: CausalContext) {
         if other.extras.isEmpty, extras.isEmpty {

@@ -109,6 +109,15 @@ public struct Sequencer: Sendable {
         if dot.replica == replica, dot.counter > counter { counter = dot.counter }
     }
 
+    /// Records a run of operations of `origin`, counters `first` through `last`, that
+    /// another process of this database stored (its commit announcement), so the
+    /// applied context, which this process acknowledges to peers, covers them.
+    /// Operations of this replica never come this way: each process writes under its own id.
+    public mutating func recordStored(_ origin: ReplicaID, from first: UInt64, through last: UInt64) {
+        applied.insert(origin, from: first, through: last)
+        if origin == replica, last > counter { counter = last }
+    }
+
     /// Adopts what storage holds after a restart or a failed commit: the stored
     /// counter of this replica, the stored version vector and the latest stored
     /// timestamp of this replica. The clock never goes back; the counter never

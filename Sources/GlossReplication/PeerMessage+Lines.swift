@@ -93,15 +93,7 @@ extension PeerMessage {
             }
             self = .document(document, sequence: sequence)
         case "OP":
-            let encoded = try fields.onlyPositional()
-            guard let bytes = Data(base64Encoded: encoded) else { throw PeerError.malformed("OP carries no base64") }
-            do {
-                let operation = try AnnotationOperation(decoding: Array(bytes))
-                try operation.validate()
-                self = .operation(operation)
-            } catch {
-                throw PeerError.malformed("OP: \(error.message)")
-            }
+            self = .operation(try OperationLine.operation(base64: Data(try fields.onlyPositional().utf8)))
         case "COMMIT":
             self = .commit(
                 BatchCommit(
@@ -122,6 +114,15 @@ extension PeerMessage {
             self = .pong(try fields.positionalNumber())
         case "GOODBYE":
             self = .goodbye(code: try fields.text("code"), message: try fields.text("message"))
+        case Reply.byeWord:
+            // The server's own farewell to any connection (`* BYE code message`), as when it shuts down.
+            let values = line.arguments.compactMap { argument -> String? in
+                if case .positional(let value) = argument { return value }
+                return nil
+            }
+            guard values.count == 2, values.count == line.arguments.count else { throw PeerError.malformed("BYE takes a code and a message") }
+            self = .goodbye(code: values[0], message: values[1])
+            return
         default:
             throw PeerError.malformed("\(Excerpt.quoted(line.word)) is not a peer message")
         }

@@ -145,7 +145,7 @@ public final class GlossServer: Service, Sendable {
             context.logger.warning("cannot read the peer sites; local writes wait for a peer", metadata: ["error": "\(error)"])
         }
         let registry = replication.registry
-        await context.store.observeCommits { _ in registry.wakeAll() }
+        await context.store.observeCommits { group in registry.deliver(group.operations) }
         let dialer = PeerDialer(
             settings: replication.settings, store: context.store, registry: registry, limits: context.limits, incarnation: incarnation,
             logger: context.logger

@@ -154,7 +154,8 @@ final class Outbox: Sendable {
         }
     }
 
-    private static func encode(_ lines: [Line]) -> ByteBuffer {
+    /// `lines` as sent: each printed, with a line feed.
+    static func encode(_ lines: [Line]) -> ByteBuffer {
         var text = ""
         for line in lines {
             text += LinePrinter.print(line)

@@ -20,7 +20,9 @@ extension GlossStore {
                     for try await notification in notifications {
                         guard let announcement = CommitAnnouncement(payload: notification.payload), announcement.sender != self.replica else { continue }
                         let group = try await self.read(announcement)
-                        await self.committer.evict(Array(group.states.keys))
+                        await self.committer.noteCommitElsewhere(
+                            changing: Array(group.states.keys), storing: announcement.runs.map { ($0.origin, $0.first, $0.last) }
+                        )
                         handler(group)
                     }
                 }

@@ -18,6 +18,8 @@ public final class GlossStore: Sendable {
     public struct Options: Sendable {
         /// Most operations stored in one transaction.
         public var maximumBatch = 1_000
+        /// Most operations received from peers stored in one transaction (a catch-up's batches share one).
+        public var maximumReceivedGroup = 16_000
         /// Most annotation states kept in memory.
         public var cacheLimit = 200_000
         /// How long a write (or a batched read) may wait for PostgreSQL before failing with ``StoreError/Code/unavailable``.
@@ -75,7 +77,7 @@ public final class GlossStore: Sendable {
         databaseDescription = database.unixSocketPath ?? database.redactedURL
         reader = StateReader(client: client, logger: logger, timeout: options.writeTimeout)
         committer = GroupCommitter(
-            client: client, replica: replica, logger: logger, maximumBatch: options.maximumBatch, cacheLimit: options.cacheLimit,
+            client: client, replica: replica, logger: logger, maximumBatch: options.maximumBatch, maximumReceivedGroup: options.maximumReceivedGroup, cacheLimit: options.cacheLimit,
             timeout: options.writeTimeout,
             maximumDriftMilliseconds: options.maximumDriftMilliseconds, identityWait: options.identityWait,
             wallClock: { UInt64(max(0, Date().timeIntervalSince1970 * 1000)) }

@@ -19,6 +19,7 @@ actor GroupCommitter {
     private let logger: Logger
     let replica: ReplicaID
     private let maximumBatch: Int
+    private let maximumReceivedGroup: Int
     private let timeout: Duration
     private let wallClock: @Sendable () -> UInt64
 
@@ -33,9 +34,11 @@ actor GroupCommitter {
     /// Transactions committed and operations written since start, for benchmarks and metrics.
     private(set) var commits = 0
     private(set) var operationsWritten = 0
+    /// When ``operationsWritten`` reaches it, the tables' statistics are refreshed (see ``refreshStatisticsIfGrown()``).
+    private var nextStatisticsRefresh = GroupCommitter.firstStatisticsRefresh
 
     init(
-        client: PostgresClient, replica: ReplicaID, logger: Logger, maximumBatch: Int, cacheLimit: Int, timeout: Duration,
+        client: PostgresClient, replica: ReplicaID, logger: Logger, maximumBatch: Int, maximumReceivedGroup: Int, cacheLimit: Int, timeout: Duration,
         maximumDriftMilliseconds: UInt64, identityWait: Duration? = nil, wallClock: @escaping @Sendable () -> UInt64
     ) {
         identityDeadline = identityWait.map { ContinuousClock.now + $0 }
@@ -44,6 +47,7 @@ actor GroupCommitter {
         self.replica = replica
         self.logger = logger
         self.maximumBatch = maximumBatch
+        self.maximumReceivedGroup = maximumReceivedGroup
         self.wallClock = wallClock
         cache = StateCache(limit: cacheLimit)
         sequencer = Sequencer(replica: replica, clock: HybridLogicalClock(maximumDriftMilliseconds: maximumDriftMilliseconds))
@@ -76,9 +80,12 @@ actor GroupCommitter {
     /// The version vector of everything this process has committed or seen committed (no query).
     var appliedVector: VersionVector { sequencer.vector }
 
-    /// Drops cached states of annotations another process changed.
-    func evict(_ ids: [AnnotationID]) {
+    /// Takes in a commit of another process of this database: drops the cached
+    /// states of the annotations it changed and records its operations as applied
+    /// (the vector this process acknowledges to peers covers them).
+    func noteCommitElsewhere(changing ids: [AnnotationID], storing runs: [(origin: ReplicaID, first: UInt64, last: UInt64)]) {
         cache.evict(ids)
+        for run in runs { sequencer.recordStored(run.origin, from: run.first, through: run.last) }
     }
 
     /// Holds local writes until this replica's own operations up to `counter` are stored here.
@@ -96,17 +103,55 @@ actor GroupCommitter {
             // Writers answered by the last commit are resubmitting right now; give
             // them a moment to join this group instead of the next one.
             for _ in 0..<Self.gatheringYields { await Task.yield() }
-            var taken = 0
-            var operationCount = 0
-            while taken < pending.count, operationCount < maximumBatch {
-                operationCount += pending[taken].annotations.count
-                taken += 1
-            }
-            let batch = Array(pending[..<taken])
-            pending.removeFirst(taken)
-            await commit(batch)
+            await commit(takeGroup())
         }
         committing = false
+    }
+
+    /// The next group to commit. Local writes go first, up to ``maximumBatch``
+    /// operations, so an analyst's write never waits behind a peer's catch-up;
+    /// otherwise batches from peers, in arrival order, up to ``maximumReceivedGroup``
+    /// operations. A group holds at least one request.
+    private func takeGroup() -> [WriteRequest] {
+        let local = pending.contains { $0.isLocal }
+        let limit = local ? maximumBatch : maximumReceivedGroup
+        var taken: [WriteRequest] = []
+        var rest: [WriteRequest] = []
+        var operationCount = 0
+        var full = false
+        for request in pending {
+            if request.isLocal == local, !full, taken.isEmpty || operationCount + request.operationCount <= limit {
+                operationCount += request.operationCount
+                taken.append(request)
+            } else {
+                // Requests of the group's kind keep their order: none joins past one that did not fit.
+                full = full || request.isLocal == local
+                rest.append(request)
+            }
+        }
+        pending = rest
+        return taken
+    }
+
+    /// Operations written before the first statistics refresh; each later one waits for twice as many.
+    static let firstStatisticsRefresh = 50_000
+
+    /// Refreshes PostgreSQL's statistics of the log and the states, in the background,
+    /// each time this process has written twice as many operations as at the last
+    /// refresh. A catch-up grows the log faster than autovacuum looks (once a
+    /// minute): with statistics of a log a thousand times smaller, the planner reads
+    /// a whole origin's operations to send the next batch of them.
+    private func refreshStatisticsIfGrown() {
+        guard operationsWritten >= nextStatisticsRefresh else { return }
+        nextStatisticsRefresh = operationsWritten * 2
+        let (client, logger) = (client, logger)
+        Task {
+            do {
+                _ = try await client.query("ANALYZE operations, annotations", logger: logger).collect()
+            } catch {
+                logger.debug("could not refresh the statistics", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// How many times the committer yields before taking a group, letting just-answered writers join it.
@@ -121,6 +166,9 @@ actor GroupCommitter {
 
     private func commit(_ batch: [WriteRequest]) async {
         var lastError = StoreError(.unavailable, "could not write")
+        // Set once a COPY finds an operation stored already (another process of this
+        // database stored it): the group is then stored by statement, which skips it.
+        var copyRefused = false
         for attempt in 1...Self.maximumAttempts {
             do {
                 if needsResync { try await resync() }
@@ -134,9 +182,14 @@ actor GroupCommitter {
                         let (client, logger) = (client, logger)
                         let (operations, states, keys, progress) = (group.operations, group.states, group.keys, group.progress)
                         let replica = replica
+                        let copying = !copyRefused && operations.count >= Self.copyThreshold
                         try await withDeadline(timeout, doing: "committing") {
-                            try await Self.store(operations, states: states, keys: keys, progress: progress, by: replica) {
-                                try await client.query($0, logger: logger)
+                            if copying {
+                                try await Self.storeCopying(operations, states: states, keys: keys, progress: progress, by: replica, client: client, logger: logger)
+                            } else {
+                                try await Self.store(operations, states: states, keys: keys, progress: progress, by: replica) {
+                                    try await client.query($0, logger: logger)
+                                }
                             }
                         }
                     }
@@ -147,6 +200,7 @@ actor GroupCommitter {
                 if !group.operations.isEmpty {
                     commits += 1
                     operationsWritten += group.operations.count
+                    refreshStatisticsIfGrown()
                 }
                 sequencer = group.sequencer
                 if !observers.isEmpty, !group.operations.isEmpty {
@@ -157,6 +211,10 @@ actor GroupCommitter {
                 return
             } catch {
                 let state = StoreError.sqlState(of: error)
+                if state == StoreError.uniqueViolationSQLState, !copyRefused {
+                    copyRefused = true
+                    continue
+                }
                 if state == StoreError.reusedDotSQLState {
                     needsResync = true
                     lastError = StoreError(.unavailable, "this replica's counter was behind the database; retry")
@@ -347,10 +405,10 @@ actor GroupCommitter {
                 return
             }
             for operation in admission.accepted {
-                var entry = group.states[operation.annotation] ?? cache[operation.annotation]
-                    ?? VersionedState(state: AnnotationState(id: operation.annotation), version: 0)
-                entry.state.apply(operation)
-                group.states[operation.annotation] = entry
+                let id = operation.annotation
+                if group.states[id] == nil { group.states[id] = cache[id] ?? VersionedState(state: AnnotationState(id: id), version: 0) }
+                // In place: a copy taken out and put back would copy the state's storage for every operation.
+                group.states[id]!.state.apply(operation)
             }
             group.operations.append(contentsOf: admission.accepted)
             var received = ReceivedBatch()
@@ -418,18 +476,22 @@ actor GroupCommitter {
         return ids.map { ($0, found[$0] ?? VersionedState(state: AnnotationState(id: $0), version: 0)) }
     }
 
-    private static func store(
+    /// Stores a group in one statement: its operations (unless `copied`: a COPY in the
+    /// same transaction stored them, and the statement advances their origins' vector),
+    /// the merged states, idempotency keys, peers' progress, and the commit's announcement.
+    static func store(
         _ operations: [AnnotationOperation], states byID: [AnnotationID: VersionedState], keys: [RecordedWrite], progress: [(PeerProgress, Int)],
-        by replica: ReplicaID, run: @Sendable (PostgresQuery) async throws -> PostgresRowSequence
+        by replica: ReplicaID, copied: Bool = false, run: @Sendable (PostgresQuery) async throws -> PostgresRowSequence
     ) async throws {
         let ids = byID.keys.sorted()
         let rows = ids.map { MaterializedRow(byID[$0]!.state) }
         let states = ids.map { byID[$0]! }
+        let inserted = copied ? [] : operations
         var query: PostgresQuery = """
             SELECT gloss_apply_batch(
-                \(operations.map(\.dot.replica.rawValue)), \(operations.map { Int64($0.dot.counter) }),
-                \(operations.map { Int64(bitPattern: $0.timestamp.rawValue) }), \(operations.map(\.annotation.uuid)),
-                \(operations.map(\.kind)), \(operations.map { ByteBuffer(bytes: $0.encoded()) }),
+                \(inserted.map(\.dot.replica.rawValue)), \(inserted.map { Int64($0.dot.counter) }),
+                \(inserted.map { Int64(bitPattern: $0.timestamp.rawValue) }), \(inserted.map(\.annotation.uuid)),
+                \(inserted.map(\.kind)), \(inserted.map { ByteBuffer(bytes: $0.encoded()) }),
                 \(ids.map(\.uuid)), \(states.map(\.version)), \(rows.map(\.project)), \(rows.map(\.document)), \(rows.map(\.created)),
                 \(rows.map(\.creator)), \(rows.map(\.createdHLC)), \(rows.map(\.updatedHLC)), \(rows.map(\.lastAuthor)),
                 \(rows.map(\.label)), \(rows.map(\.note)), \(rows.map(\.status)), \(rows.map(\.spanStart)),
@@ -437,6 +499,10 @@ actor GroupCommitter {
                 \(rows.map(\.deleteConflict)), \(rows.map(\.conflicted)), \(states.map { ByteBuffer(bytes: $0.state.encoded()) })
             )
             """
+        if copied {
+            query.sql += ", gloss_advance_vector($\(query.binds.count + 1))"
+            query.binds.append(Array(Set(operations.map(\.dot.replica.rawValue))).sorted())
+        }
         if !keys.isEmpty {
             // The same statement, so the keys commit exactly when the writes do.
             let first = query.binds.count + 1

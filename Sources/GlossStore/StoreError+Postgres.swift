@@ -6,6 +6,8 @@ extension StoreError {
     static let staleStateSQLState = "GL409"
     /// The SQLSTATE raised by `gloss_apply_batch` when a dot is already stored with other content.
     static let reusedDotSQLState = "GL410"
+    /// PostgreSQL's unique violation: a COPY met an operation stored already.
+    static let uniqueViolationSQLState = "23505"
 
     /// Classifies an error from postgres-nio: lost or refused connections, and
     /// server states that mean "not now" (connection exceptions, shutdown,

@@ -25,6 +25,20 @@ struct WriteRequest: Sendable {
         return annotations
     }
 
+    /// Whether the write was made here (not received from a peer).
+    var isLocal: Bool {
+        if case .local = work { return true }
+        return false
+    }
+
+    /// How many operations the write stores at most.
+    var operationCount: Int {
+        switch work {
+        case .local(let payloads, _, _, _): payloads.count
+        case .remote(let operations, _): operations.count
+        }
+    }
+
     /// The annotations the write touches.
     var annotations: [AnnotationID] {
         switch work {

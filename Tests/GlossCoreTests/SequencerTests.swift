@@ -111,4 +111,19 @@ extension SequencerTests {
         #expect(!sequencer.isRecovering)
         #expect(sequencer.stampLocal(wallClockMilliseconds: 4).dot.counter == 4)
     }
+
+    @Test("Runs another process stored are recorded as applied: joined to the vector, or as single dots past a gap")
+    func runsStoredElsewhere() {
+        var sequencer = Sequencer(replica: Self.here)
+        sequencer.recordStored(Self.there, from: 1, through: 5_000)
+        #expect(sequencer.vector[Self.there] == 5_000 && sequencer.applied.extras.isEmpty)
+        sequencer.recordStored(Self.there, from: 5_003, through: 5_004)
+        #expect(sequencer.vector[Self.there] == 5_000 && sequencer.applied.extras.count == 2)
+        sequencer.recordStored(Self.there, from: 4_000, through: 5_002)
+        #expect(sequencer.vector[Self.there] == 5_004 && sequencer.applied.extras.isEmpty, "a run that closes the gap absorbs the dots past it")
+        sequencer.recordStored(Self.there, from: 10, through: 9)
+        #expect(sequencer.vector[Self.there] == 5_004)
+        let admission = try? sequencer.admit([Self.operation(Self.there, 4_999, milliseconds: 1)], wallClockMilliseconds: 1)
+        #expect(admission?.duplicates == 1, "what another process stored is a duplicate here")
+    }
 }

@@ -85,6 +85,18 @@ struct PeerMessageTests {
         #expect(throws: Never.self) { try PeerMessage(line, maximumDocumentBytes: 5_000) }
         #expect { try PeerMessage(line, maximumDocumentBytes: 4_000) } throws: { ($0 as? PeerError)?.code == "peer-malformed" }
     }
+
+    @Test("The server's BYE on a link (it is shutting down) reads as the peer saying goodbye, not as a malformed message")
+    func serverFarewell() throws {
+        let line = Reply.bye(ProtocolError(.shuttingDown, "the server is shutting down; reconnect later"))
+        guard case .goodbye(let code, let message) = try PeerMessage(try LineParser.parse(line.description)) else {
+            Issue.record("not a goodbye")
+            return
+        }
+        #expect(code == "shutting-down" && message == "the server is shutting down; reconnect later")
+        #expect(throws: PeerError.self) { try PeerMessage(try LineParser.parse("* BYE shutting-down")) }
+        #expect(throws: PeerError.self) { try PeerMessage(try LineParser.parse("* BYE code=x message=y")) }
+    }
 }
 
 /// Standard base64 of `bytes`, written here so the test does not trust the code under test.

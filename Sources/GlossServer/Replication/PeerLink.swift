@@ -48,6 +48,12 @@ final class PeerLink: Sendable {
         var acknowledgedVector: VersionVector?
         var unrecordedOperationsOut: Int64 = 0
         var pingNumber: UInt64 = 0
+        /// The latest counter of each origin among the operations the peer sent: it holds them, so they are never sent back.
+        var peerSent = VersionVector()
+        /// Operations committed since the sender last looked, in commit order (see ``push(_:)``).
+        var pushed: [AnnotationOperation] = []
+        /// More were committed than ``PeerLink/pushLimit`` meanwhile: the sender reads the log instead.
+        var pushOverflowed = false
     }
 
     init(
@@ -76,6 +82,35 @@ final class PeerLink: Sendable {
     /// Wakes the sender: there may be something new to send.
     func nudge() {
         wakeContinuation.yield()
+    }
+
+    /// Most committed operations kept for the sender between two looks; past it the sender reads the log.
+    static let pushLimit = 20_000
+
+    /// Hands the sender what this process just committed, in commit order, and wakes it:
+    /// a caught-up link sends it as it is, without reading the log (``LivePush``).
+    func push(_ operations: [AnnotationOperation]) {
+        state.withLock { state in
+            guard !state.pushOverflowed else { return }
+            if state.pushed.count + operations.count > Self.pushLimit {
+                state.pushed = []
+                state.pushOverflowed = true
+            } else {
+                state.pushed.append(contentsOf: operations)
+            }
+        }
+        nudge()
+    }
+
+    /// What was pushed since the last call, or nil when it is incomplete (too much, or nothing: read the log).
+    private func takePushed() -> [AnnotationOperation]? {
+        state.withLock { state in
+            defer {
+                state.pushed = []
+                state.pushOverflowed = false
+            }
+            return state.pushOverflowed || state.pushed.isEmpty ? nil : state.pushed
+        }
     }
 
     /// Runs the link until either side closes it; returns why it ended.
@@ -192,6 +227,7 @@ final class PeerLink: Sendable {
                     }
                 case .operation(let operation):
                     operations.append(operation)
+                    state.withLock { $0.peerSent.advance(operation.dot.replica, to: operation.dot.counter) }
                     guard operations.count <= settings.maximumReceivedBatch else {
                         return fail(PeerError("peer-batch-too-large", "a batch holds more than \(settings.maximumReceivedBatch) operations"))
                     }
@@ -261,6 +297,8 @@ final class PeerLink: Sendable {
         case .tooLong(_, let length):
             throw PeerError("peer-line-too-long", "a peer line of \(length) bytes exceeds this site's limit of \(maximumLineBytes) (--max-line)")
         case .line(let bytes):
+            let fast = bytes.withUnsafeReadableBytes { buffer in Result { () throws(PeerError) in try OperationLine.operation(in: buffer) } }
+            if let operation = try fast.get() { return .operation(operation) }
             let line: Line
             do {
                 line = try LineParser.parse(bytes.readableBytesView, maximumLength: maximumLineBytes)
@@ -281,6 +319,8 @@ final class PeerLink: Sendable {
         var lastSent = ContinuousClock.now
         var lastReconcile = ContinuousClock.now
         var wakes = wake.makeAsyncIterator()
+        // Whether the last read of the log found less than a batch: the peer lacks nothing older than what is pushed next.
+        var caughtUp = false
         while !Task.isCancelled {
             let (unacknowledged, acknowledged) = state.withLock { ($0.unacknowledged, $0.acknowledgedVector) }
             if unacknowledged >= settings.window {
@@ -292,11 +332,26 @@ final class PeerLink: Sendable {
                 notion = acknowledged
                 lastReconcile = .now
             }
+            notion.formUnion(state.withLock { $0.peerSent })
             let entries: [CatalogEntry]
-            let operations: [AnnotationOperation]
+            var operations = EncodedOperations()
             do throws(StoreError) {
                 entries = try await store.catalog(after: catalog, limit: settings.catalogBatch)
-                operations = try await store.operations(after: notion, limit: settings.batchOperations)
+                // Just-committed operations that continue what the peer has go as they are; anything
+                // else (a catch-up, a gap, a wake-up with nothing pushed) reads the log. What the log
+                // holds beyond a push is read at the next wake-up (an ACK, the poll).
+                let pushed = takePushed()
+                if caughtUp, let pushed, let live = LivePush.continuation(of: notion, with: pushed), live.count <= settings.batchOperations {
+                    operations.lines = Outbox.encode(live.map { PeerMessage.operation($0).line })
+                    operations.count = live.count
+                    operations.lastDots = live.map(\.dot)
+                } else {
+                    operations = try await store.encodedOperations(
+                        after: notion, limit: settings.batchOperations, maximumBytes: settings.batchBytes, linePrefix: OperationLine.prefix
+                    )
+                    // A batch short of the limits took everything there was: later commits can go as pushed.
+                    caughtUp = operations.count < settings.batchOperations && operations.lines.readableBytes < settings.batchBytes / 2
+                }
             } catch {
                 return fail(PeerError("unavailable", "reading what to send: \(error.message)"))
             }
@@ -308,18 +363,9 @@ final class PeerLink: Sendable {
                 }
                 catalog = entry.sequence
             }
-            var bytes = 0
-            var sent = 0
-            for operation in operations {
-                let line = PeerMessage.operation(operation).line
-                let size = line.description.utf8.count
-                if sent > 0, bytes + size > settings.batchBytes { break }
-                lines.append(line)
-                bytes += size
-                sent += 1
-                notion.advance(operation.dot.replica, to: operation.dot.counter)
-            }
-            if lines.isEmpty {
+            for dot in operations.lastDots { notion.advance(dot.replica, to: dot.counter) }
+            let sent = operations.count
+            if lines.isEmpty, sent == 0 {
                 if ContinuousClock.now - lastSent >= settings.heartbeat {
                     let number = state.withLock { state in
                         state.pingNumber += 1
@@ -332,13 +378,16 @@ final class PeerLink: Sendable {
                 continue
             }
             batch += 1
-            lines.append(PeerMessage.commit(BatchCommit(batch: batch, operations: sent, catalogCursor: catalog)).line)
+            // Catalog entries, then the operation lines as the store rendered them, then the batch's end: one write.
+            var bytes = Outbox.encode(lines)
+            bytes.writeImmutableBuffer(operations.lines)
+            bytes.writeImmutableBuffer(Outbox.encode([PeerMessage.commit(BatchCommit(batch: batch, operations: sent, catalogCursor: catalog)).line]))
             state.withLock { state in
                 state.unacknowledged += 1
                 state.unrecordedOperationsOut += Int64(sent)
             }
             await outbox.waitUntilDrained(below: 4 * settings.batchBytes)
-            outbox.send(lines)
+            outbox.send(encoded: bytes)
             lastSent = .now
         }
         return nil

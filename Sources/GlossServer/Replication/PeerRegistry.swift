@@ -32,9 +32,14 @@ final class PeerRegistry: Sendable {
         links.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(link)) }
     }
 
-    /// Wakes every link's sender: something was committed.
+    /// Wakes every link's sender: something was committed (by another process, say).
     func wakeAll() {
         for entry in links.withLock({ Array($0.values) }) { entry.link.nudge() }
+    }
+
+    /// Hands every link what this process just committed, in commit order, and wakes it.
+    func deliver(_ operations: [AnnotationOperation]) {
+        for entry in links.withLock({ Array($0.values) }) { entry.link.push(operations) }
     }
 
     /// The running links, by site.

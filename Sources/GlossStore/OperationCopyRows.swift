@@ -1,0 +1,79 @@
+import GlossCore
+import NIOCore
+
+/// The operation log's rows in PostgreSQL's `COPY … FROM STDIN` text format, for
+/// storing a large batch from a peer site in one stream instead of a statement
+/// of arrays (see ``GroupCommitter``).
+///
+/// Columns, in ``columns`` order: origin, counter, timestamp (the HLC's 64 bits
+/// as a signed bigint), annotation id (a uuid in lower-case hex), kind, and the
+/// canonical encoding as `bytea` hex. Origins and kinds hold only letters,
+/// digits, `.`, `_` and `-`, so no value needs the format's escapes except the
+/// hex's own backslash.
+enum OperationCopyRows {
+    /// The columns the rows fill, in order.
+    static let columns = ["origin", "counter", "hlc", "annotation_id", "kind", "body"]
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+    private static let tab = UInt8(ascii: "\t")
+
+    /// The rows of `operations` with their canonical encodings `bodies` (one each, in order).
+    static func rows(_ operations: [AnnotationOperation], bodies: [[UInt8]]) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(operations.count * 128 + bodies.reduce(0) { $0 + 2 * $1.count })
+        for (operation, body) in zip(operations, bodies) {
+            buffer.writeString(operation.dot.replica.rawValue)
+            buffer.writeInteger(tab)
+            writeDecimal(operation.dot.counter, negative: false, to: &buffer)
+            buffer.writeInteger(tab)
+            let timestamp = Int64(bitPattern: operation.timestamp.rawValue)
+            writeDecimal(timestamp.magnitude, negative: timestamp < 0, to: &buffer)
+            buffer.writeInteger(tab)
+            writeUUID(operation.annotation, to: &buffer)
+            buffer.writeInteger(tab)
+            buffer.writeString(operation.kind)
+            // `\\x` in the text format is the bytea hex prefix `\x`.
+            buffer.writeString("\t\\\\x")
+            writeHex(body, to: &buffer)
+            buffer.writeInteger(UInt8(ascii: "\n"))
+        }
+        return buffer
+    }
+
+    private static func writeDecimal(_ value: UInt64, negative: Bool, to buffer: inout ByteBuffer) {
+        var digits: [UInt8] = []
+        var rest = value
+        repeat {
+            digits.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        if negative { buffer.writeInteger(UInt8(ascii: "-")) }
+        buffer.writeBytes(digits.reversed())
+    }
+
+    /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` from the id's 128 bits, high first.
+    private static func writeUUID(_ id: AnnotationID, to buffer: inout ByteBuffer) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16)
+        for half in [id.high, id.low] {
+            for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: half >> UInt64(shift))) }
+        }
+        writeHex(bytes[0..<4], to: &buffer)
+        for range in [4..<6, 6..<8, 8..<10, 10..<16] {
+            buffer.writeInteger(UInt8(ascii: "-"))
+            writeHex(bytes[range], to: &buffer)
+        }
+    }
+
+    private static func writeHex(_ bytes: some Collection<UInt8>, to buffer: inout ByteBuffer) {
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 2 * bytes.count) { target in
+            var index = 0
+            for byte in bytes {
+                target[index] = hexDigits[Int(byte >> 4)]
+                target[index + 1] = hexDigits[Int(byte & 0x0F)]
+                index += 2
+            }
+            return index
+        }
+    }
+}
