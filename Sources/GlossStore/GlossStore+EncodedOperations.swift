@@ -37,33 +37,11 @@ extension GlossStore {
     public func encodedOperations(
         after vector: VersionVector, limit: Int, maximumBytes: Int, linePrefix: String
     ) async throws(StoreError) -> EncodedOperations {
-        let origins = vector.entries.map(\.replica.rawValue)
-        let counters = vector.entries.map { Int64($0.counter) }
-        // The origins are found by skipping through the primary key (one probe each),
-        // then each origin's operations after the vector by one index range scan.
         let found = try await rows(
-            """
-            WITH RECURSIVE stored AS (
-                (SELECT origin FROM operations ORDER BY origin LIMIT 1)
-                UNION ALL
-                SELECT (SELECT n.origin FROM operations n WHERE n.origin > stored.origin ORDER BY n.origin LIMIT 1)
-                FROM stored WHERE stored.origin IS NOT NULL
-            ), picked AS (
-                SELECT o.origin, o.counter, o.body
-                FROM (SELECT origin FROM stored WHERE origin IS NOT NULL) vv
-                CROSS JOIN LATERAL (
-                    SELECT x.origin, x.counter, x.body FROM operations x
-                    WHERE x.origin = vv.origin
-                      AND x.counter > coalesce((SELECT v.c FROM unnest(\(origins)::text[], \(counters)::bigint[]) AS v(origin, c) WHERE v.origin = vv.origin), 0)
-                    ORDER BY x.counter
-                    LIMIT \(Int64(limit))
-                ) o
-                ORDER BY o.origin, o.counter
-                LIMIT \(Int64(limit))
-            )
-            SELECT origin, array_agg(counter ORDER BY counter), array_agg(body ORDER BY counter)
-            FROM picked GROUP BY origin ORDER BY origin
-            """,
+            Self.lackingOperations(
+                after: vector, limit: limit,
+                then: "SELECT origin, array_agg(counter ORDER BY counter), array_agg(body ORDER BY counter) FROM picked GROUP BY origin ORDER BY origin"
+            ),
             as: (String, [Int64], [ByteBuffer]).self, doing: "reading operations to send"
         )
         var batch = EncodedOperations()
@@ -92,5 +70,39 @@ extension GlossStore {
             if let last { batch.lastDots.append(Dot(replica: replica, counter: last)) }
         }
         return batch
+    }
+
+    /// A query whose common table `picked` holds the stored operations not covered
+    /// by `vector` (and after the dot `cursor`), in (origin, counter) order, at most
+    /// `limit`, with their origin, counter and body; `tail` (a constant) selects from it.
+    ///
+    /// The origins are found by skipping through the primary key (one probe each),
+    /// then each origin's operations by one index range scan, so the cost follows
+    /// what is read, not the size of the log.
+    static func lackingOperations(after vector: VersionVector, from cursor: Dot? = nil, limit: Int, then tail: String) -> PostgresQuery {
+        let origins = vector.entries.map(\.replica.rawValue)
+        let counters = vector.entries.map { Int64($0.counter) }
+        return """
+            WITH RECURSIVE stored AS (
+                (SELECT origin FROM operations ORDER BY origin LIMIT 1)
+                UNION ALL
+                SELECT (SELECT n.origin FROM operations n WHERE n.origin > stored.origin ORDER BY n.origin LIMIT 1)
+                FROM stored WHERE stored.origin IS NOT NULL
+            ), picked AS (
+                SELECT o.origin, o.counter, o.body
+                FROM (SELECT origin FROM stored WHERE origin IS NOT NULL) vv
+                CROSS JOIN LATERAL (
+                    SELECT x.origin, x.counter, x.body FROM operations x
+                    WHERE x.origin = vv.origin
+                      AND x.counter > coalesce((SELECT v.c FROM unnest(\(origins)::text[], \(counters)::bigint[]) AS v(origin, c) WHERE v.origin = vv.origin), 0)
+                      AND (x.origin, x.counter) > (\(cursor?.replica.rawValue ?? ""), \(Int64(cursor?.counter ?? 0)))
+                    ORDER BY x.counter
+                    LIMIT \(Int64(limit))
+                ) o
+                ORDER BY o.origin, o.counter
+                LIMIT \(Int64(limit))
+            )
+            \(unescaped: tail)
+            """
     }
 }

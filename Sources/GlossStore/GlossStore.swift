@@ -347,32 +347,9 @@ public final class GlossStore: Sendable {
     /// Stored operations not covered by `vector`, in (origin, counter) order, at most
     /// `limit`, after the dot `cursor` — for a peer catching up in batches.
     public func operations(after vector: VersionVector, from cursor: Dot? = nil, limit: Int = 1_000) async throws(StoreError) -> [AnnotationOperation] {
-        let origins = vector.entries.map(\.replica.rawValue)
-        let counters = vector.entries.map { Int64($0.counter) }
-        // One index range scan per origin (the origins found by skipping through the primary
-        // key, one probe each), so the cost follows what is sent, not the size of the log.
         let found = try await rows(
-            """
-            WITH RECURSIVE stored AS (
-                (SELECT origin FROM operations ORDER BY origin LIMIT 1)
-                UNION ALL
-                SELECT (SELECT n.origin FROM operations n WHERE n.origin > stored.origin ORDER BY n.origin LIMIT 1)
-                FROM stored WHERE stored.origin IS NOT NULL
-            )
-            SELECT o.body FROM (SELECT origin FROM stored WHERE origin IS NOT NULL) vv
-            CROSS JOIN LATERAL (
-                SELECT x.origin, x.counter, x.body FROM operations x
-                WHERE x.origin = vv.origin
-                  AND x.counter > coalesce((SELECT v.c FROM unnest(\(origins)::text[], \(counters)::bigint[]) AS v(origin, c) WHERE v.origin = vv.origin), 0)
-                  AND (x.origin, x.counter) > (\(cursor?.replica.rawValue ?? ""), \(Int64(cursor?.counter ?? 0)))
-                ORDER BY x.counter
-                LIMIT \(Int64(limit))
-            ) o
-            ORDER BY o.origin, o.counter
-            LIMIT \(Int64(limit))
-            """,
-            as: ByteBuffer.self,
-            doing: "reading operations"
+            Self.lackingOperations(after: vector, from: cursor, limit: limit, then: "SELECT body FROM picked ORDER BY origin, counter"),
+            as: ByteBuffer.self, doing: "reading operations"
         )
         return try found.map { body throws(StoreError) in
             do {
