@@ -51,6 +51,7 @@ extension GlossStore {
     ///
     /// - Throws: ``StoreError/Code/alreadyExists`` when the id is taken.
     public func addProject(_ id: ProjectID, title: String) async throws(StoreError) {
+        defer { noteCatalogChange() }
         let inserted = try await rows(
             "INSERT INTO projects (id, title) VALUES (\(id.rawValue), \(title)) ON CONFLICT DO NOTHING RETURNING 1", as: Int32.self,
             doing: "creating a project"

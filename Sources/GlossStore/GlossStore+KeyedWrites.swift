@@ -55,6 +55,7 @@ extension GlossStore {
     /// - Throws: ``StoreError/Code/keyReused`` when the key holds another request,
     ///   ``StoreError/Code/documentExists`` when the id holds another text.
     public func putDocument(_ document: Document, key: RequestKey, reply: String) async throws(StoreError) -> KeyedDocument {
+        defer { noteCatalogChange() }
         let text = document.text
         let outcome: [String]
         do {

@@ -80,6 +80,7 @@ extension GlossStore {
 
     /// Stores a project received from a peer site, unless one with its id exists.
     public func receiveProject(_ id: ProjectID, title: String) async throws(StoreError) {
+        defer { noteCatalogChange() }
         try await execute("INSERT INTO projects (id, title) VALUES (\(id.rawValue), \(title)) ON CONFLICT DO NOTHING", doing: "storing a project")
     }
 
@@ -87,6 +88,7 @@ extension GlossStore {
     /// site applies alike: under one id in one project the text with the lower
     /// SHA-256 stays, and the other is kept aside as a clash (see docs/REPLICATION.md).
     public func receiveDocument(_ document: Document) async throws(StoreError) -> ReceivedDocument {
+        defer { noteCatalogChange() }
         let text = document.text
         let found = try await rows(
             """

@@ -1,5 +1,6 @@
 public import GlossCore
 import Foundation
+import Synchronization
 public import Logging
 import NIOCore
 public import PostgresNIO
@@ -48,6 +49,17 @@ public final class GlossStore: Sendable {
     let dedicated: PostgresConnection.Configuration
     /// How long any one query may wait for PostgreSQL before failing with ``StoreError/Code/unavailable``.
     let queryTimeout: Duration
+    private let catalogChangeCounter = Atomic<UInt64>(0)
+
+    /// How many times this process has stored (or tried to store) a project or a document:
+    /// a counter that only grows, so a peer link knows when to read the catalog again.
+    public var catalogChanges: UInt64 { catalogChangeCounter.load(ordering: .acquiring) }
+
+    /// Counts a write to the catalog (see ``catalogChanges``); called once the write has
+    /// ended (a `defer`), so a link that read the counter before reading the catalog never misses it.
+    func noteCatalogChange() {
+        catalogChangeCounter.add(1, ordering: .releasing)
+    }
 
     /// A store on `database`, writing as `replica`.
     public init(database: DatabaseConfiguration, replica: ReplicaID, options: Options = Options(), logger: Logger) {
@@ -227,6 +239,7 @@ public final class GlossStore: Sendable {
     ///
     /// - Throws: ``StoreError/Code/documentExists`` when the id holds a different text in this project.
     public func putDocument(_ document: Document) async throws(StoreError) {
+        defer { noteCatalogChange() }
         let text = document.text
         try await execute(
             """

@@ -91,3 +91,42 @@ struct LivePushTests {
         #expect(LivePush.continuation(of: VersionVector(), with: [Self.operation(Self.b, 2)]) == nil)
     }
 }
+
+@Suite("A link's send schedule")
+struct LinkSendScheduleTests {
+    static let a = LivePushTests.a
+
+    @Test("Until a read of the log comes back short, every wake-up reads the log")
+    func catchUpReads() {
+        var schedule = LinkSendSchedule(batchOperations: 100, pollMilliseconds: 500)
+        let pushed = [LivePushTests.operation(Self.a, 1)]
+        #expect(schedule.step(notion: VersionVector(), pushed: pushed, catalogChanges: 0, now: 0) == .readLog)
+        schedule.loggedRead(operations: 100, full: false, at: 0, catalogChanges: 0)
+        #expect(schedule.step(notion: VersionVector(), pushed: pushed, catalogChanges: 0, now: 1) == .readLog, "a full batch: more may wait")
+        schedule.loggedRead(operations: 40, full: true, at: 1, catalogChanges: 0)
+        #expect(schedule.step(notion: VersionVector(), pushed: nil, catalogChanges: 0, now: 2) == .readLog, "cut by bytes: more may wait")
+    }
+
+    @Test("Caught up: pushed commits go as they are, the catalog read only after it changed, gaps read the log")
+    func caughtUpPushes() {
+        var schedule = LinkSendSchedule(batchOperations: 2, pollMilliseconds: 500)
+        schedule.loggedRead(operations: 0, full: false, at: 0, catalogChanges: 3)
+        let notion = VersionVector([(Self.a, 4)])
+        let next = [LivePushTests.operation(Self.a, 5)]
+        #expect(schedule.step(notion: notion, pushed: next, catalogChanges: 3, now: 10) == .send(next, readCatalog: false))
+        #expect(schedule.step(notion: notion, pushed: next, catalogChanges: 4, now: 11) == .send(next, readCatalog: true))
+        #expect(schedule.step(notion: notion, pushed: next, catalogChanges: 4, now: 12) == .send(next, readCatalog: false))
+        #expect(schedule.step(notion: notion, pushed: [LivePushTests.operation(Self.a, 7)], catalogChanges: 4, now: 13) == .readLog, "a gap")
+        let many = (5...7).map { LivePushTests.operation(Self.a, $0) }
+        #expect(schedule.step(notion: notion, pushed: many, catalogChanges: 4, now: 14) == .readLog, "more than a batch")
+    }
+
+    @Test("Caught up and nothing pushed: the log is read once per poll interval, or at once after a catalog change")
+    func idlePolls() {
+        var schedule = LinkSendSchedule(batchOperations: 100, pollMilliseconds: 500)
+        schedule.loggedRead(operations: 3, full: false, at: 1_000, catalogChanges: 0)
+        #expect(schedule.step(notion: VersionVector(), pushed: nil, catalogChanges: 0, now: 1_200) == .idle)
+        #expect(schedule.step(notion: VersionVector(), pushed: nil, catalogChanges: 1, now: 1_201) == .readLog)
+        #expect(schedule.step(notion: VersionVector(), pushed: nil, catalogChanges: 0, now: 1_500) == .readLog)
+    }
+}

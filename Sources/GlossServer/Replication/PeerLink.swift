@@ -319,8 +319,8 @@ final class PeerLink: Sendable {
         var lastSent = ContinuousClock.now
         var lastReconcile = ContinuousClock.now
         var wakes = wake.makeAsyncIterator()
-        // Whether the last read of the log found less than a batch: the peer lacks nothing older than what is pushed next.
-        var caughtUp = false
+        var schedule = LinkSendSchedule(batchOperations: settings.batchOperations, pollMilliseconds: UInt64(settings.pollInterval / .milliseconds(1)))
+        let started = ContinuousClock.now
         while !Task.isCancelled {
             let (unacknowledged, acknowledged) = state.withLock { ($0.unacknowledged, $0.acknowledgedVector) }
             if unacknowledged >= settings.window {
@@ -333,24 +333,28 @@ final class PeerLink: Sendable {
                 lastReconcile = .now
             }
             notion.formUnion(state.withLock { $0.peerSent })
-            let entries: [CatalogEntry]
+            var entries: [CatalogEntry] = []
             var operations = EncodedOperations()
+            let catalogChanges = store.catalogChanges
+            let now = UInt64((ContinuousClock.now - started) / .milliseconds(1))
             do throws(StoreError) {
-                entries = try await store.catalog(after: catalog, limit: settings.catalogBatch)
-                // Just-committed operations that continue what the peer has go as they are; anything
-                // else (a catch-up, a gap, a wake-up with nothing pushed) reads the log. What the log
-                // holds beyond a push is read at the next wake-up (an ACK, the poll).
-                let pushed = takePushed()
-                if caughtUp, let pushed, let live = LivePush.continuation(of: notion, with: pushed), live.count <= settings.batchOperations {
+                switch schedule.step(notion: notion, pushed: takePushed(), catalogChanges: catalogChanges, now: now) {
+                case .send(let live, let readCatalog):
+                    if readCatalog { entries = try await store.catalog(after: catalog, limit: settings.catalogBatch) }
                     operations.lines = Outbox.encode(live.map { PeerMessage.operation($0).line })
                     operations.count = live.count
                     operations.lastDots = live.map(\.dot)
-                } else {
+                case .readLog:
+                    entries = try await store.catalog(after: catalog, limit: settings.catalogBatch)
                     operations = try await store.encodedOperations(
                         after: notion, limit: settings.batchOperations, maximumBytes: settings.batchBytes, linePrefix: OperationLine.prefix
                     )
-                    // A batch short of the limits took everything there was: later commits can go as pushed.
-                    caughtUp = operations.count < settings.batchOperations && operations.lines.readableBytes < settings.batchBytes / 2
+                    schedule.loggedRead(
+                        operations: operations.count, full: operations.lines.readableBytes >= settings.batchBytes / 2 || entries.count >= settings.catalogBatch,
+                        at: now, catalogChanges: catalogChanges
+                    )
+                case .idle:
+                    break
                 }
             } catch {
                 return fail(PeerError("unavailable", "reading what to send: \(error.message)"))
