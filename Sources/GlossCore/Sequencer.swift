@@ -71,14 +71,17 @@ public struct Sequencer: Sendable {
 
     /// Admits a batch of operations made elsewhere.
     ///
-    /// Each operation is validated first: an invalid one refuses the whole batch
-    /// (a peer that sends it is broken), and nothing changes. Otherwise operations
+    /// Each operation is validated first (unless `validated`: the caller did, as a
+    /// peer link's parser does): an invalid one refuses the whole batch (a peer that
+    /// sends it is broken), and nothing changes. Otherwise operations
     /// already applied are counted as duplicates, those too far ahead of the wall
     /// clock are held (with the later operations of their origin), and the rest
     /// are recorded as applied, their timestamps merged into the clock.
     /// - Throws: the validation errors of ``AnnotationOperation/validate()``.
-    public mutating func admit(_ operations: [AnnotationOperation], wallClockMilliseconds: UInt64) throws(CoreError) -> Admission {
-        for operation in operations { try operation.validate() }
+    public mutating func admit(_ operations: [AnnotationOperation], wallClockMilliseconds: UInt64, validated: Bool = false) throws(CoreError) -> Admission {
+        if !validated {
+            for operation in operations { try operation.validate() }
+        }
         var admission = Admission()
         var heldOrigins: [ReplicaID: CoreError] = [:]
         for operation in operations {

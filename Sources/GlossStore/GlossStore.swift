@@ -210,10 +210,12 @@ public final class GlossStore: Sendable {
     /// not stored) and the rest are stored.
     /// - Throws: ``StoreError/Code/invalid`` with the core's validation error, or ``StoreError/Code/unavailable``.
     /// With `progress` (a batch from a peer site), the peer's progress is recorded in the same transaction.
+    /// With `validated`, the caller has checked every operation with ``AnnotationOperation/validate()``
+    /// already (a peer link's parser does) and it is not checked again.
     @discardableResult
-    public func apply(_ operations: [AnnotationOperation], progress: PeerProgress? = nil) async throws(StoreError) -> ReceivedBatch {
+    public func apply(_ operations: [AnnotationOperation], progress: PeerProgress? = nil, validated: Bool = false) async throws(StoreError) -> ReceivedBatch {
         guard !operations.isEmpty || progress != nil else { return ReceivedBatch() }
-        guard case .received(let batch) = try await submit(.remote(operations, progress: progress)) else {
+        guard case .received(let batch) = try await submit(.remote(operations, progress: progress, validated: validated)) else {
             throw StoreError(.internalError, "operations from elsewhere were answered as a local write")
         }
         return batch

@@ -136,7 +136,7 @@ actor GroupCommitter {
     /// Operations written before the first statistics refresh; each later one waits for twice as many.
     static let firstStatisticsRefresh = 50_000
 
-    /// Refreshes PostgreSQL's statistics of the log and the states, in the background,
+    /// Refreshes PostgreSQL's statistics of the operation log, in the background,
     /// each time this process has written twice as many operations as at the last
     /// refresh. A catch-up grows the log faster than autovacuum looks (once a
     /// minute): with statistics of a log a thousand times smaller, the planner reads
@@ -147,7 +147,7 @@ actor GroupCommitter {
         let (client, logger) = (client, logger)
         Task {
             do {
-                _ = try await client.query("ANALYZE operations, annotations", logger: logger).collect()
+                _ = try await client.query("ANALYZE operations", logger: logger).collect()
             } catch {
                 logger.debug("could not refresh the statistics", metadata: ["error": "\(error)"])
             }
@@ -396,10 +396,10 @@ actor GroupCommitter {
             group.operations.append(contentsOf: made)
             if let key = request.key { group.keys.append(RecordedWrite(key: key, annotation: annotation, reply: key.reply(made))) }
             group.outcomes.append(.success(.keyed(.written(made))))
-        case .remote(let operations, let progress):
+        case .remote(let operations, let progress, let validated):
             let admission: Sequencer.Admission
             do {
-                admission = try group.sequencer.admit(operations, wallClockMilliseconds: wallClock())
+                admission = try group.sequencer.admit(operations, wallClockMilliseconds: wallClock(), validated: validated)
             } catch {
                 group.outcomes.append(.failure(StoreError(error)))
                 return

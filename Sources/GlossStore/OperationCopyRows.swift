@@ -41,27 +41,41 @@ enum OperationCopyRows {
     }
 
     private static func writeDecimal(_ value: UInt64, negative: Bool, to buffer: inout ByteBuffer) {
-        var digits: [UInt8] = []
-        var rest = value
-        repeat {
-            digits.append(UInt8(ascii: "0") + UInt8(rest % 10))
-            rest /= 10
-        } while rest > 0
-        if negative { buffer.writeInteger(UInt8(ascii: "-")) }
-        buffer.writeBytes(digits.reversed())
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 21) { target in
+            var length = 0
+            var rest = value
+            repeat {
+                length += 1
+                rest /= 10
+            } while rest > 0
+            var index = negative ? 1 : 0
+            if negative { target[0] = UInt8(ascii: "-") }
+            rest = value
+            for position in stride(from: index + length - 1, through: index, by: -1) {
+                target[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            index += length
+            return index
+        }
     }
 
     /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` from the id's 128 bits, high first.
     private static func writeUUID(_ id: AnnotationID, to buffer: inout ByteBuffer) {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(16)
-        for half in [id.high, id.low] {
-            for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: half >> UInt64(shift))) }
-        }
-        writeHex(bytes[0..<4], to: &buffer)
-        for range in [4..<6, 6..<8, 8..<10, 10..<16] {
-            buffer.writeInteger(UInt8(ascii: "-"))
-            writeHex(bytes[range], to: &buffer)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 36) { target in
+            var index = 0
+            for (half, bits) in [(id.high, 0), (id.low, 64)] {
+                for nibble in 0..<16 {
+                    let position = bits / 4 + nibble
+                    if position == 8 || position == 12 || position == 16 || position == 20 {
+                        target[index] = UInt8(ascii: "-")
+                        index += 1
+                    }
+                    target[index] = hexDigits[Int((half >> UInt64(60 - 4 * nibble)) & 0x0F)]
+                    index += 1
+                }
+            }
+            return index
         }
     }
 

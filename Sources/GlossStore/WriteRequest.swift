@@ -9,8 +9,9 @@ struct WriteRequest: Sendable {
         case local(payloads: [AnnotationOperation.Payload], annotation: AnnotationID, author: String, declared: [Dot]?)
         /// Operations made elsewhere: those already applied are skipped, those
         /// too far ahead of the clock are held, the rest are stored (see ``Sequencer/admit(_:wallClockMilliseconds:)``).
-        /// With `progress`, the peer's progress is recorded in the same transaction.
-        case remote([AnnotationOperation], progress: PeerProgress?)
+        /// With `progress`, the peer's progress is recorded in the same transaction;
+        /// `validated`: the operations were checked already (see ``GlossStore/apply(_:progress:validated:)``).
+        case remote([AnnotationOperation], progress: PeerProgress?, validated: Bool)
     }
 
     let work: Work
@@ -35,7 +36,7 @@ struct WriteRequest: Sendable {
     var operationCount: Int {
         switch work {
         case .local(let payloads, _, _, _): payloads.count
-        case .remote(let operations, _): operations.count
+        case .remote(let operations, _, _): operations.count
         }
     }
 
@@ -43,7 +44,7 @@ struct WriteRequest: Sendable {
     var annotations: [AnnotationID] {
         switch work {
         case .local(let payloads, let annotation, _, _): Array(repeating: annotation, count: payloads.count)
-        case .remote(let operations, _): operations.map(\.annotation)
+        case .remote(let operations, _, _): operations.map(\.annotation)
         }
     }
 }

@@ -238,7 +238,7 @@ final class PeerLink: Sendable {
                     while state.withLock({ $0.applying >= settings.window }) { _ = await room.next() }
                     state.withLock { $0.applying += 1 }
                     let (store, batch, progress) = (store, operations, PeerProgress(site: remoteSite, catalogCursor: commit.catalogCursor))
-                    queue.yield((commit, Task { try await store.apply(batch, progress: progress) }))
+                    queue.yield((commit, Task { try await store.apply(batch, progress: progress, validated: true) }))
                     operations.removeAll(keepingCapacity: true)
                 case .acknowledge(let acknowledgement):
                     state.withLock { state in
