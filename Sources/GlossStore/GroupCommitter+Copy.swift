@@ -1,5 +1,6 @@
 import GlossCore
 import Logging
+import NIOCore
 import PostgresNIO
 
 extension GroupCommitter {
@@ -12,11 +13,12 @@ extension GroupCommitter {
     /// of a statement of arrays, but cannot skip rows stored already: an operation
     /// that another process of this database stored first fails the COPY with a
     /// unique violation, and the caller stores the group by statement instead.
+    /// `rows`: the operations' COPY rows, if made already.
     static func storeCopying(
         _ operations: [AnnotationOperation], states: [AnnotationID: VersionedState], keys: [RecordedWrite], progress: [(PeerProgress, Int)],
-        by replica: ReplicaID, client: PostgresClient, logger: Logger
+        by replica: ReplicaID, rows: ByteBuffer? = nil, client: PostgresClient, logger: Logger
     ) async throws {
-        let rows = OperationCopyRows.rows(operations, bodies: operations.map { $0.encoded() })
+        let rows = rows ?? OperationCopyRows.rows(operations)
         try await client.withConnection { connection in
             let run: @Sendable (PostgresQuery) async throws -> PostgresRowSequence = { try await connection.query($0, logger: logger) }
             _ = try await run("BEGIN").collect()

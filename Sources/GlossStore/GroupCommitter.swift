@@ -23,11 +23,11 @@ actor GroupCommitter {
     private let timeout: Duration
     private let wallClock: @Sendable () -> UInt64
 
-    private var pending: [WriteRequest] = []
+    var pending: [WriteRequest] = []
     private var committing = false
-    private var cache: StateCache
+    var cache: StateCache
     private var sequencer: Sequencer
-    private var needsResync = true
+    var needsResync = true
     /// Until then, local writes wait for a peer to confirm this site's history (see ``confirmIdentity()``).
     private var identityDeadline: ContinuousClock.Instant?
 
@@ -103,7 +103,12 @@ actor GroupCommitter {
             // Writers answered by the last commit are resubmitting right now; give
             // them a moment to join this group instead of the next one.
             for _ in 0..<Self.gatheringYields { await Task.yield() }
-            await commit(takeGroup())
+            let batch = takeGroup()
+            if Self.pipelines(batch) {
+                await commitPipelined(batch)
+            } else {
+                await commit(batch)
+            }
         }
         committing = false
     }
@@ -112,7 +117,7 @@ actor GroupCommitter {
     /// operations, so an analyst's write never waits behind a peer's catch-up;
     /// otherwise batches from peers, in arrival order, up to ``maximumReceivedGroup``
     /// operations. A group holds at least one request.
-    private func takeGroup() -> [WriteRequest] {
+    func takeGroup() -> [WriteRequest] {
         let local = pending.contains { $0.isLocal }
         let limit = local ? maximumBatch : maximumReceivedGroup
         var taken: [WriteRequest] = []
@@ -164,7 +169,7 @@ actor GroupCommitter {
     /// The advisory lock every `gloss_apply_batch` call holds shared (Schema/0002 writes it in decimal).
     static let writerLockKey: Int64 = 7_452_454_025_038_886_770
 
-    private func commit(_ batch: [WriteRequest]) async {
+    func commit(_ batch: [WriteRequest]) async {
         var lastError = StoreError(.unavailable, "could not write")
         // Set once a COPY finds an operation stored already (another process of this
         // database stored it): the group is then stored by statement, which skips it.
@@ -178,36 +183,11 @@ actor GroupCommitter {
                     try await loadMissing(Set(batch.flatMap(\.existingAnnotations)))
                     try Task.checkCancellation()
                     group = prepareAll(batch, recorded: recorded)
-                    if group.hasWrites {
-                        let (client, logger) = (client, logger)
-                        let (operations, states, keys, progress) = (group.operations, group.states, group.keys, group.progress)
-                        let replica = replica
-                        let copying = !copyRefused && operations.count >= Self.copyThreshold
-                        try await withDeadline(timeout, doing: "committing") {
-                            if copying {
-                                try await Self.storeCopying(operations, states: states, keys: keys, progress: progress, by: replica, client: client, logger: logger)
-                            } else {
-                                try await Self.store(operations, states: states, keys: keys, progress: progress, by: replica) {
-                                    try await client.query($0, logger: logger)
-                                }
-                            }
-                        }
-                    }
+                    try await storeOptimistically(group, copying: !copyRefused)
                 } else {
                     group = try await commitExclusively(batch, recorded: recorded)
                 }
-                for (id, entry) in group.states { cache.store(id, VersionedState(state: entry.state, version: entry.version + 1)) }
-                if !group.operations.isEmpty {
-                    commits += 1
-                    operationsWritten += group.operations.count
-                    refreshStatisticsIfGrown()
-                }
-                sequencer = group.sequencer
-                if !observers.isEmpty, !group.operations.isEmpty {
-                    let committed = CommittedGroup(operations: group.operations, states: group.states.mapValues(\.state))
-                    for observer in observers { observer(committed) }
-                }
-                for (request, outcome) in zip(batch, group.outcomes) { request.continuation.resume(with: outcome) }
+                finish(batch, group)
                 return
             } catch {
                 let state = StoreError.sqlState(of: error)
@@ -244,6 +224,42 @@ actor GroupCommitter {
         for request in batch { request.continuation.resume(throwing: lastError) }
     }
 
+    /// Stores a prepared group in one transaction, within the time-out: by COPY when
+    /// it is large and `copying` allows it, by one statement otherwise.
+    func storeOptimistically(_ group: PreparedGroup, copying: Bool) async throws {
+        guard group.hasWrites else { return }
+        let (client, logger, replica) = (client, logger, replica)
+        let (operations, states, keys, progress, rows) = (group.operations, group.states, group.keys, group.progress, group.copyRows)
+        let copy = copying && operations.count >= Self.copyThreshold
+        try await withDeadline(timeout, doing: "committing") {
+            if copy {
+                try await Self.storeCopying(
+                    operations, states: states, keys: keys, progress: progress, by: replica, rows: rows, client: client, logger: logger
+                )
+            } else {
+                try await Self.store(operations, states: states, keys: keys, progress: progress, by: replica) {
+                    try await client.query($0, logger: logger)
+                }
+            }
+        }
+    }
+
+    /// After a group committed: keeps its states and sequencer, tells the observers, answers its writers.
+    func finish(_ batch: [WriteRequest], _ group: PreparedGroup) {
+        for (id, entry) in group.states { cache.store(id, VersionedState(state: entry.state, version: entry.version + 1)) }
+        if !group.operations.isEmpty {
+            commits += 1
+            operationsWritten += group.operations.count
+            refreshStatisticsIfGrown()
+        }
+        sequencer = group.sequencer
+        if !observers.isEmpty, !group.operations.isEmpty {
+            let committed = CommittedGroup(operations: group.operations, states: group.states.mapValues(\.state))
+            for observer in observers { observer(committed) }
+        }
+        for (request, outcome) in zip(batch, group.outcomes) { request.continuation.resume(with: outcome) }
+    }
+
     /// Commits a group while holding the writers' lock exclusively: no other
     /// process's batch runs meanwhile, so the states read here are current.
     private func commitExclusively(_ batch: [WriteRequest], recorded: [String: RecordedKey]) async throws -> PreparedGroup {
@@ -270,12 +286,14 @@ actor GroupCommitter {
         }
     }
 
-    /// Prepares every request of a batch against the cached states (after storing `fresh` ones).
-    private func prepareAll(
-        _ batch: [WriteRequest], fresh: [(AnnotationID, VersionedState)] = [], recorded: [String: RecordedKey]
+    /// Prepares every request of a batch against the cached states (after storing `fresh` ones),
+    /// or on top of `base`, a group being stored, as if it had committed.
+    func prepareAll(
+        _ batch: [WriteRequest], fresh: [(AnnotationID, VersionedState)] = [], recorded: [String: RecordedKey], on base: PreparedGroup? = nil
     ) -> PreparedGroup {
         for (id, state) in fresh { cache.store(id, state) }
-        var group = PreparedGroup(sequencer: sequencer)
+        var group = PreparedGroup(sequencer: base?.sequencer ?? sequencer)
+        if let base { group.overlay = base.states.mapValues { VersionedState(state: $0.state, version: $0.version + 1) } }
         var recorded = recorded
         for request in batch {
             if let key = request.key, let earlier = recorded[key.lookupName] {
@@ -334,7 +352,7 @@ actor GroupCommitter {
     }
 
     /// The operations of one group, the states they produce and each caller's outcome.
-    private struct PreparedGroup: Sendable {
+    struct PreparedGroup: Sendable {
         /// The sequencer after the group's operations, kept once the group commits.
         var sequencer: Sequencer
         var operations: [AnnotationOperation] = []
@@ -345,8 +363,18 @@ actor GroupCommitter {
         /// Peer progress to record, with how many new operations each batch brought.
         var progress: [(PeerProgress, Int)] = []
 
+        /// The states of the group stored before this one, as they are once it commits (see ``prepareAll(_:fresh:recorded:on:)``).
+        var overlay: [AnnotationID: VersionedState] = [:]
+        /// The operations as COPY rows, when made ahead of storing (``OperationCopyRows``).
+        var copyRows: ByteBuffer?
+
         /// Whether the group has anything to store.
         var hasWrites: Bool { !operations.isEmpty || !progress.isEmpty }
+
+        /// The state an operation of this group starts from: this group's, the group before it's, or the cached one.
+        func startingState(_ id: AnnotationID, cache: StateCache) -> VersionedState {
+            states[id] ?? overlay[id] ?? cache[id] ?? VersionedState(state: AnnotationState(id: id), version: 0)
+        }
     }
 
     private func prepare(_ request: WriteRequest, into group: inout PreparedGroup) {
@@ -373,7 +401,7 @@ actor GroupCommitter {
                 )
                 return
             }
-            var entry = group.states[annotation] ?? cache[annotation] ?? VersionedState(state: AnnotationState(id: annotation), version: 0)
+            var entry = group.startingState(annotation, cache: cache)
             var draft = group.sequencer
             var made: [AnnotationOperation] = []
             let declaredContext = declared.map { entry.state.declaredContext(of: $0) }
@@ -406,7 +434,7 @@ actor GroupCommitter {
             }
             for operation in admission.accepted {
                 let id = operation.annotation
-                if group.states[id] == nil { group.states[id] = cache[id] ?? VersionedState(state: AnnotationState(id: id), version: 0) }
+                if group.states[id] == nil { group.states[id] = group.startingState(id, cache: cache) }
                 // In place: a copy taken out and put back would copy the state's storage for every operation.
                 group.states[id]!.state.apply(operation)
             }
@@ -453,7 +481,7 @@ actor GroupCommitter {
         return (fresh, stored, latest)
     }
 
-    private func loadMissing(_ ids: Set<AnnotationID>) async throws {
+    func loadMissing(_ ids: Set<AnnotationID>) async throws {
         let missing = ids.filter { cache[$0] == nil }
         guard !missing.isEmpty else { return }
         let (client, logger) = (client, logger)

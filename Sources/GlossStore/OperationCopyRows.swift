@@ -17,11 +17,12 @@ enum OperationCopyRows {
     private static let hexDigits = Array("0123456789abcdef".utf8)
     private static let tab = UInt8(ascii: "\t")
 
-    /// The rows of `operations` with their canonical encodings `bodies` (one each, in order).
-    static func rows(_ operations: [AnnotationOperation], bodies: [[UInt8]]) -> ByteBuffer {
+    /// The rows of `operations`.
+    static func rows(_ operations: [AnnotationOperation]) -> ByteBuffer {
         var buffer = ByteBuffer()
-        buffer.reserveCapacity(operations.count * 128 + bodies.reduce(0) { $0 + 2 * $1.count })
-        for (operation, body) in zip(operations, bodies) {
+        buffer.reserveCapacity(operations.count * 320)
+        for operation in operations {
+            let body = operation.encoded()
             buffer.writeString(operation.dot.replica.rawValue)
             buffer.writeInteger(tab)
             writeDecimal(operation.dot.counter, negative: false, to: &buffer)

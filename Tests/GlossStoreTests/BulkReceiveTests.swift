@@ -115,4 +115,46 @@ struct BulkReceiveTests {
             }
         }
     }
+
+    static let smallGroups: GlossStore.Options = {
+        var options = GlossStore.Options()
+        options.maximumReceivedGroup = 600
+        return options
+    }()
+
+    @Test("Batches from peers committed one group while the next is prepared on top of it give GlossCore's state, also while another process writes the same annotations")
+    func pipelinedGroups() async throws {
+        let (operations, expected) = WriteTests.simulatedOperations(seed: 47, steps: 3_000)
+        // Small groups, so that many follow one another and the same annotations recur across them.
+        let options = Self.smallGroups
+        let batches = stride(from: 0, to: operations.count, by: 150).map { Array(operations[$0..<min($0 + 150, operations.count)]) }
+        try await withTestDatabase { database in
+            try await database.withStore(replica: "receiver", options: options) { store in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for batch in batches { group.addTask { _ = try await store.apply(batch, progress: PeerProgress(site: "peer", catalogCursor: 1)) } }
+                    try await group.waitForAll()
+                }
+            }
+            #expect(try await database.withStore(replica: "reader") { try await WriteTests.digest(of: $0) } == expected)
+            #expect(try await database.count("SELECT count(*) FROM operations") == operations.count)
+            #expect(try await database.count("SELECT operations_in FROM peer_sites WHERE site = 'peer'") == operations.count)
+        }
+        try await withTestDatabase { database in
+            async let first: Void = database.withStore(replica: "receiver-1", options: options) { store in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for batch in batches { group.addTask { _ = try await store.apply(batch) } }
+                    try await group.waitForAll()
+                }
+            }
+            async let second: Void = database.withStore(replica: "receiver-2", options: options) { store in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for batch in batches.reversed() { group.addTask { _ = try await store.apply(batch) } }
+                    try await group.waitForAll()
+                }
+            }
+            _ = try await (first, second)
+            #expect(try await database.withStore(replica: "reader") { try await WriteTests.digest(of: $0) } == expected)
+            #expect(try await database.count("SELECT count(*) FROM operations") == operations.count)
+        }
+    }
 }

@@ -19,7 +19,7 @@ public struct ReplicationSettings: Sendable {
     /// Most operations accepted in one batch from a peer; a larger batch closes the link.
     public var maximumReceivedBatch = 10_000
     /// Batches sent and not yet acknowledged before the sender waits; a receiver commits as many at once.
-    public var window = 16
+    public var window = 32
     /// Catalog entries (projects, documents) read at once.
     public var catalogBatch = 50
     /// How often a link looks for work it was not woken for (other processes' commits, new documents), and checks for silence.
