@@ -1,10 +1,11 @@
 import GlossCore
 
 extension GroupCommitter {
-    /// Whether a group may be stored while the next one is prepared: batches from
-    /// peers only (no idempotency keys, no local dots to issue), as a catch-up sends.
+    /// Whether a group may be stored while the next one is prepared: a large group of
+    /// batches from peers only (no idempotency keys, no local dots to issue), as a
+    /// catch-up sends. Small groups (live traffic) gather while the one before commits.
     static func pipelines(_ batch: [WriteRequest]) -> Bool {
-        !batch.isEmpty && batch.allSatisfy { !$0.isLocal && $0.key == nil }
+        batch.allSatisfy { !$0.isLocal && $0.key == nil } && batch.reduce(0) { $0 + $1.operationCount } >= copyThreshold
     }
 
     /// Commits a run of groups received from peers, preparing each next group (reading
