@@ -18,6 +18,7 @@ var package = Package(
         .library(name: "GlossProtocol", targets: ["GlossProtocol"]),
         .library(name: "GlossStore", targets: ["GlossStore"]),
         .library(name: "GlossReplication", targets: ["GlossReplication"]),
+        .library(name: "GlossExport", targets: ["GlossExport"]),
         .library(name: "GlossEmbeddedPostgres", targets: ["GlossEmbeddedPostgres"]),
         .library(name: "GlossServer", targets: ["GlossServer"]),
         .library(name: "GlossClient", targets: ["GlossClient"]),
@@ -57,6 +58,11 @@ var package = Package(
         .target(
             name: "GlossReplication",
             dependencies: ["GlossCore", "GlossProtocol"],
+            swiftSettings: sharedSettings
+        ),
+        .target(
+            name: "GlossExport",
+            dependencies: ["GlossCore"],
             swiftSettings: sharedSettings
         ),
         .target(
@@ -148,6 +154,11 @@ var package = Package(
         .testTarget(
             name: "GlossReplicationTests",
             dependencies: ["GlossReplication", "GlossProtocol", "GlossCore", "GlossCoreTesting"],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "GlossExportTests",
+            dependencies: ["GlossExport", "GlossCore"],
             swiftSettings: sharedSettings
         ),
         .testTarget(
