@@ -33,6 +33,9 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let notFound = Code("not-found")
         /// Something with that name exists already.
         public static let alreadyExists = Code("already-exists")
+        /// An export cursor is malformed, or names another database or a snapshot this
+        /// database has not reached (it was restored from an older backup): export in full.
+        public static let invalidCursor = Code("invalid-cursor")
     }
 
     /// The stable code.
