@@ -52,6 +52,12 @@ public struct AnnotationView: Hashable, Sendable {
     /// Whether it is deleted.
     public let deletion: DeletionState
 
+    /// Who wrote the most recent of the shown field values (the span, label, note or review).
+    public var lastAuthor: String {
+        [(span.timestamp, span.author), (label.timestamp, label.author), (note.timestamp, note.author), (review.timestamp, review.author)]
+            .max { $0.0 < $1.0 }!.1
+    }
+
     /// The fields with concurrent values waiting to be resolved.
     public var conflictedFields: [Field] {
         var fields: [Field] = []

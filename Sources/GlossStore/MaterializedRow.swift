@@ -39,10 +39,7 @@ struct MaterializedRow {
         quote = view?.span.value.quote ?? ""
         tags = view?.tags.joined(separator: ",") ?? ""
         if let view {
-            let latest = [(view.span.timestamp, view.span.author), (view.label.timestamp, view.label.author),
-                          (view.note.timestamp, view.note.author), (view.review.timestamp, view.review.author)]
-                .max { $0.0 < $1.0 }!
-            lastAuthor = latest.1
+            lastAuthor = view.lastAuthor
             conflicted = !view.conflictedFields.isEmpty
             switch view.deletion {
             case .live: (deleted, deleteConflict) = (false, false)
