@@ -1,5 +1,6 @@
 public import Foundation
 public import GlossCore
+import Synchronization
 import NIOCore
 import PostgresNIO
 
@@ -99,6 +100,7 @@ extension GlossStore {
         guard let outcome = found.first.flatMap(ReceivedDocument.init(rawValue:)) else {
             throw StoreError(.internalError, "storing a document from a peer gave no outcome")
         }
+        if outcome == .replaced { documentReplacementCounter.add(1, ordering: .releasing) }
         return outcome
     }
 

@@ -50,6 +50,12 @@ public final class GlossStore: Sendable {
     /// How long any one query may wait for PostgreSQL before failing with ``StoreError/Code/unavailable``.
     let queryTimeout: Duration
     private let catalogChangeCounter = Atomic<UInt64>(0)
+    let documentReplacementCounter = Atomic<UInt64>(0)
+
+    /// How many times a document from a peer replaced the text this process had stored under
+    /// its id (a clash; see ``receiveDocument(_:)``): a counter that only grows, so caches of
+    /// document texts know to drop what they hold.
+    public var documentReplacements: UInt64 { documentReplacementCounter.load(ordering: .acquiring) }
 
     /// How many times this process has stored (or tried to store) a project or a document:
     /// a counter that only grows, so a peer link knows when to read the catalog again.

@@ -142,6 +142,45 @@ struct ReplicationTests {
         ])
     }
 
+    @Test("A document clash: the running site whose text lost serves the winning text at once, and quotes find it there")
+    func clashServedAtOnce() async throws {
+        let cluster = try SiteCluster()
+        let texts = ["Alpha Beta Gamma in Paris.", "Beta Gamma Alpha in Rome."].sorted { DocumentText($0).sha256 < DocumentText($1).sha256 }
+        let (winner, loser) = (texts[0], texts[1])
+        let clash = try DocumentID("clash")
+        try await Self.withDatabases(2) { databases in
+            let a = try await cluster.start("a", on: databases[0])
+            let first = try await cluster.start("b", on: databases[1])
+            let tokens = first.tokens
+            do {
+                let connection = try await first.connect(as: "ana")
+                _ = try await connection.send(.putDocument(DocumentUpload(project: try ProjectID("news"), id: clash, title: "B", text: winner)))
+                await connection.close()
+            }
+            _ = await first.stop()
+            try await Self.stopping([a]) {
+                // Site a stores the losing text and reads it (it is cached there) before the sites link.
+                let ana = try await a.connect(as: "ana")
+                defer { Task { await ana.close() } }
+                _ = try await ana.send(.putDocument(DocumentUpload(project: try ProjectID("news"), id: clash, title: "A", text: loser)))
+                _ = try await ana.send(.add(NewAnnotation(document: DocumentReference(clash), target: .quote("Rome", occurrence: nil), label: "PLACE")))
+                let b = try await cluster.start("b", on: databases[1], peers: [a], existingTokens: tokens)
+                try await Self.stopping([b]) {
+                    let deadline = ContinuousClock.now + .seconds(30)
+                    var shown: String?
+                    while ContinuousClock.now < deadline {
+                        shown = try await ana.send(.getDocument(DocumentReference(clash))).lines.first?["text"]
+                        if shown == winner { break }
+                        try await Task.sleep(for: .milliseconds(200))
+                    }
+                    #expect(shown == winner, "site a still serves the text that lost the clash")
+                    let placed = try await ana.send(.add(NewAnnotation(document: DocumentReference(clash), target: .quote("Paris", occurrence: nil), label: "PLACE"))).reply
+                    #expect(placed["start"] == String(winner.unicodeScalars.count - "Paris.".unicodeScalars.count))
+                }
+            }
+        }
+    }
+
     @Test("glossd check --against compares per-document digests with a live peer and lists the differences")
     func checkAgainstPeer() async throws {
         let cluster = try SiteCluster()
