@@ -29,8 +29,7 @@ struct PeerCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            guard PeerAddress.split(address) != nil else { throw ValidationError("\(address) is not host:port") }
-            let address = address
+            guard let address = PeerAddress.canonical(address) else { throw ValidationError(PeerAddress.refusal(address)) }
             let added = try await onStore(store) { store in try await store.addPeerAddress(address) }
             print(added ? "peer \(address) added" : "peer \(address) was already there")
         }
@@ -42,13 +41,15 @@ struct PeerCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let address = address
+            let address = PeerAddress.canonical(address) ?? address
             let removed = try await onStore(store) { store in try await store.removePeerAddress(address) }
             guard removed else {
-                FileHandle.standardError.write(Data("glossd: no stored peer \(address); see glossd peer list\n".utf8))
+                FileHandle.standardError.write(
+                    Data("glossd: no stored peer \(Excerpt.quoted(address)); see glossd peer list (addresses given by --peer or GLOSS_PEERS are not stored: drop them there)\n".utf8)
+                )
                 throw ExitCode(1)
             }
-            print("peer \(address) removed")
+            print("peer \(Excerpt.of(address, limit: 300)) removed")
         }
     }
 
@@ -57,7 +58,7 @@ struct PeerCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            for address in try await onStore(store, { store in try await store.peerAddresses() }) { print(address) }
+            for address in try await onStore(store, { store in try await store.peerAddresses() }) { print(Excerpt.of(address, limit: 300)) }
         }
     }
 }

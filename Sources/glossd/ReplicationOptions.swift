@@ -23,7 +23,7 @@ struct ReplicationOptions: ParsableArguments {
         }
         let peers = peer.isEmpty ? (environment["GLOSS_PEERS"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } : peer
         for address in peers where PeerAddress.split(address) == nil {
-            throw ValidationError("peer \(address) is not host:port (an IPv6 host in brackets: [::1]:7433)")
+            throw ValidationError(PeerAddress.refusal(address))
         }
         let minimumLine = limits.maximumDocumentBytes / 3 * 4 + 65_536
         guard limits.maximumLineBytes >= minimumLine else {

@@ -43,6 +43,40 @@ struct GlossdCommandTests {
         }
     }
 
+    @Test("peer add takes host:port only, stores it once however it is typed, and never echoes control characters")
+    func peerAddresses() async throws {
+        try await withTestDatabase { database in
+            let common = ["--database-url", database.url]
+            #expect(try await Self.run(["migrate", "--replica-id", "cli-test"] + common).status == 0)
+            for junk in ["foo\u{1b}[31m:17501", "fo\no:17501", "\u{202e}evil:1", "[::1:17501", "::1:17501", "foo:17501,bar:17502", "foo:017502",
+                         "foo:+1", "foo:0", "foo:65536", "foo", ":80", ".foo:80", "foo bar:80", String(repeating: "h", count: 5_000) + ":80", "[zz::1]:80"]
+            {
+                let refused = try await Self.run(["peer", "add", junk] + common)
+                #expect(refused.status != 0 && refused.output.contains("is not host:port"), "\(Excerpt.of(junk)): \(refused.output)")
+                #expect(!refused.output.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x202E }, "\(refused.output)")
+                #expect(!refused.output.contains("23514"))
+            }
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gloss-peer-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            #expect(try await Self.run(["cert", "ca", "--folder", folder]).status == 0)
+            #expect(try await Self.run(["cert", "issue", "--site", "s", "--ca-folder", folder, "--out", folder]).status == 0)
+            let flag = try await Self.run(
+                ["serve", "--peer", "x:1,y:2", "--cluster-ca", folder + "/cluster-ca.pem", "--certificate", folder + "/s.pem", "--key", folder + "/s-key.pem"] + common
+            )
+            #expect(flag.status != 0 && flag.output.contains("is not host:port"), "\(flag.output)")
+            #expect(try await Self.run(["peer", "add", "Paris.Example.org:7433"] + common).output.contains("peer paris.example.org:7433 added"))
+            #expect(try await Self.run(["peer", "add", "PARIS.example.org:7433"] + common).output.contains("already there"))
+            #expect(try await Self.run(["peer", "add", "[::1]:7433"] + common).status == 0)
+            #expect(try await Self.run(["peer", "add", "10.0.0.7:7433"] + common).status == 0)
+            let listed = try await Self.run(["peer", "list"] + common)
+            #expect(listed.output.split(separator: "\n").sorted() == ["10.0.0.7:7433", "[::1]:7433", "paris.example.org:7433"], "\(listed.output)")
+            let removed = try await Self.run(["peer", "remove", "PARIS.EXAMPLE.ORG:7433"] + common)
+            #expect(removed.status == 0, "\(removed.output)")
+            let missing = try await Self.run(["peer", "remove", "nowhere\u{1b}:1"] + common)
+            #expect(missing.status == 1 && missing.output.contains("--peer or GLOSS_PEERS") && !missing.output.contains("\u{1b}"), "\(missing.output)")
+        }
+    }
+
     @Test("project add/list and user add/grant/token/list/revoke work on the database; tokens authenticate until revoked")
     func usersAndProjects() async throws {
         try await withTestDatabase { database in

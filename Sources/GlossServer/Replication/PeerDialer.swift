@@ -1,3 +1,4 @@
+import GlossCore
 import GlossProtocol
 import GlossReplication
 import GlossStore
@@ -165,16 +166,48 @@ final class PeerDialer: Sendable {
 
 }
 
-/// Peer addresses as operators write them.
+/// Peer addresses as operators write them: `host:port`, the host a DNS name or
+/// IPv4 address (letters, digits, `.`, `-`, `_`; at most 253 characters) or an
+/// IPv6 address in brackets (`[::1]:7433`), the port 1-65535 in plain digits.
 public enum PeerAddress {
-    /// The host and port of `host:port` or `[v6]:port`; nil for anything else.
+    /// The host and port of `address`; nil for anything else (control characters,
+    /// spaces, commas, an IPv6 address without brackets, a port with a sign or a leading zero).
     public static func split(_ address: String) -> (host: String, port: Int)? {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (1...65_535).contains(port) else {
-            return nil
+        guard address.utf8.count <= 270, let colon = address.lastIndex(of: ":") else { return nil }
+        let portText = address[address.index(after: colon)...]
+        guard !portText.isEmpty, portText.utf8.count <= 5, portText.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+            !portText.hasPrefix("0"), let port = Int(portText), (1...65_535).contains(port)
+        else { return nil }
+        let host = address[..<colon]
+        if host.hasPrefix("["), host.hasSuffix("]") {
+            let inner = host.dropFirst().dropLast()
+            guard inner.contains(":"), inner.utf8.count <= 45,
+                inner.utf8.allSatisfy({ isHexDigit($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") })
+            else { return nil }
+            return (String(inner).lowercased(), port)
         }
-        var host = String(address[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty, !host.contains(where: { $0 == " " || $0 == "/" }) else { return nil }
-        return (host, port)
+        guard (1...253).contains(host.utf8.count), let first = host.utf8.first, first != UInt8(ascii: "-"), first != UInt8(ascii: "."),
+            host.utf8.allSatisfy({ isHexDigit($0) || ($0 | 0x20 >= UInt8(ascii: "a") && $0 | 0x20 <= UInt8(ascii: "z")) || $0 == UInt8(ascii: ".")
+                || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") })
+        else { return nil }
+        return (String(host).lowercased(), port)
+    }
+
+    /// `address` written one way (the host in lowercase, IPv6 in brackets), so one peer is stored
+    /// once however it was typed; nil when it is not an address (see ``split(_:)``).
+    public static func canonical(_ address: String) -> String? {
+        guard let (host, port) = split(address) else { return nil }
+        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "f"))
+    }
+}
+
+extension PeerAddress {
+    /// Why `address` is refused, with it shown safely (control characters escaped, shortened).
+    public static func refusal(_ address: String) -> String {
+        "peer \(Excerpt.quoted(address, limit: 80)) is not host:port: a DNS name or IPv4 address (letters, digits, '.', '-', '_'), or an IPv6 address in brackets ([::1]:7433), then a port 1-65535; one address per --peer"
     }
 }
