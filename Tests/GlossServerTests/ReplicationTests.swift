@@ -181,6 +181,30 @@ struct ReplicationTests {
         }
     }
 
+    @Test("A site that only receives shows nothing to send once it holds what its peer sent (its vector counts what the peer sent)")
+    func receiveOnlyLag() async throws {
+        let cluster = try SiteCluster()
+        try await Self.withDatabases(2) { databases in
+            let a = try await cluster.start("a", on: databases[0])
+            let b = try await cluster.start("b", on: databases[1], peers: [a])
+            try await Self.stopping([a, b]) {
+                var last: AnnotationID?
+                for quote in ["Japan", "United States", "security"] { last = try await Self.add(a, as: "ana", quote: quote, label: "X") }
+                try await Self.waitUntilPresent(try #require(last), on: b)
+                let cli = CLITests.cli()
+                _ = try await cli.ok(["login", "--profile", "rita", "--server", "127.0.0.1:\(b.port)", "--ca-file", b.caFile, "--token", b.tokens["rita"]!])
+                var peers: [[String: Any]] = []
+                let deadline = ContinuousClock.now + .seconds(15)
+                repeat {
+                    peers = try await cli.json(["status", "--profile", "rita"]).filter { $0["peer"] != nil }
+                    if peers.count == 1, peers[0]["toSend"] as? Int == 0, peers[0]["toReceive"] as? Int == 0 { break }
+                    try await Task.sleep(for: .milliseconds(500))
+                } while ContinuousClock.now < deadline
+                #expect(peers.count == 1 && peers[0]["toSend"] as? Int == 0 && peers[0]["toReceive"] as? Int == 0, "\(peers)")
+            }
+        }
+    }
+
     @Test("glossd check --against compares per-document digests with a live peer and lists the differences")
     func checkAgainstPeer() async throws {
         let cluster = try SiteCluster()

@@ -50,6 +50,8 @@ final class PeerLink: Sendable {
         var pingNumber: UInt64 = 0
         /// The latest counter of each origin among the operations the peer sent: it holds them, so they are never sent back.
         var peerSent = VersionVector()
+        /// The vector the peer greeted with.
+        var greeted = VersionVector()
         /// Operations committed since the sender last looked, in commit order (see ``push(_:)``).
         var pushed: [AnnotationOperation] = []
         /// More were committed than ``PeerLink/pushLimit`` meanwhile: the sender reads the log instead.
@@ -165,6 +167,7 @@ final class PeerLink: Sendable {
         } catch {
             logger.warning("cannot record the peer's replica id", metadata: ["error": "\(error)"])
         }
+        state.withLock { $0.greeted = theirs.vector }
         await record(state: "up", vector: theirs.vector, error: "")
         let (commits, commitQueue) = AsyncStream.makeStream(of: Commit.self)
         let ended = await withTaskGroup(of: PeerError?.self) { group in
@@ -416,7 +419,14 @@ final class PeerLink: Sendable {
             }
             if ContinuousClock.now - lastRecorded >= .seconds(2) {
                 lastRecorded = .now
-                let vector = state.withLock { $0.acknowledgedVector }
+                // What the peer holds, as far as this side knows: what it acknowledged, and
+                // everything it sent (a peer that only sends never acknowledges a batch of ours).
+                let vector = state.withLock { state -> VersionVector in
+                    var known = state.greeted
+                    if let acknowledged = state.acknowledgedVector { known.formUnion(acknowledged) }
+                    known.formUnion(state.peerSent)
+                    return known
+                }
                 await record(state: "up", vector: vector, error: nil)
             }
         }
