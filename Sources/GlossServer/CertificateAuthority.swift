@@ -110,6 +110,31 @@ public struct CertificateAuthority: Sendable {
         return try commonName(of: certificate)
     }
 
+    /// Checks that the first certificate of `certificatePEM` was signed by the authority in
+    /// `authorityPEM` (its issuer is the authority's subject and the signature verifies with
+    /// the authority's key): a site whose certificate another CA signed could never link.
+    ///
+    /// - Throws: ``ServerSetupError`` saying which does not parse or that the CA did not sign it.
+    public static func checkSigned(_ certificatePEM: String, by authorityPEM: String) throws(ServerSetupError) {
+        let certificate: Certificate
+        let authority: Certificate
+        do {
+            certificate = try Certificate(pemEncoded: certificatePEM)
+        } catch {
+            throw ServerSetupError("the certificate does not parse: \(error)")
+        }
+        do {
+            authority = try Certificate(pemEncoded: authorityPEM)
+        } catch {
+            throw ServerSetupError("the cluster CA certificate does not parse: \(error)")
+        }
+        guard certificate.issuer == authority.subject, authority.publicKey.isValidSignature(certificate.signature, for: certificate) else {
+            throw ServerSetupError(
+                "this site's certificate was not signed by the cluster CA given with --cluster-ca, so no peer would accept it; issue it with glossd cert issue --ca-folder <the cluster CA's folder>"
+            )
+        }
+    }
+
     private static func commonName(of certificate: Certificate) throws(ServerSetupError) -> String {
         for relative in certificate.subject {
             for attribute in relative where attribute.type == .RDNAttributeType.commonName {

@@ -36,7 +36,9 @@ struct ReplicationOptions: ParsableArguments {
             let chain = try NIOSSLCertificate.fromPEMFile(certificateFile)
             let key = try NIOSSLPrivateKey(file: keyFile, format: .pem)
             guard !authority.isEmpty, !chain.isEmpty else { throw ValidationError("\(authorityFile) or \(certificateFile) holds no certificate") }
-            let site = try CertificateAuthority.commonName(ofPEM: try String(contentsOfFile: certificateFile, encoding: .utf8))
+            let certificatePEM = try String(contentsOfFile: certificateFile, encoding: .utf8)
+            let site = try CertificateAuthority.commonName(ofPEM: certificatePEM)
+            try CertificateAuthority.checkSigned(certificatePEM, by: try String(contentsOfFile: authorityFile, encoding: .utf8))
             var settings = ReplicationSettings(site: site, clusterAuthority: authority, certificateChain: chain, privateKey: key, peers: peers)
             let wait = identityWait ?? environment["GLOSS_IDENTITY_WAIT"].flatMap { Int($0) } ?? 10
             guard (0...3_600).contains(wait) else { throw ValidationError("--identity-wait must be from 0 to 3600 seconds") }

@@ -77,6 +77,21 @@ struct GlossdCommandTests {
         }
     }
 
+    @Test("serve refuses at start a site certificate that the cluster CA did not sign, naming the fix")
+    func foreignSiteCertificate() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gloss-foreign-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for name in ["ours", "theirs"] {
+            #expect(try await Self.run(["cert", "ca", "--folder", "\(folder)/\(name)"]).status == 0)
+        }
+        #expect(try await Self.run(["cert", "issue", "--site", "x", "--ca-folder", "\(folder)/theirs", "--out", "\(folder)/x"]).status == 0)
+        let refused = try await Self.run(
+            ["serve", "--database-url", "postgres://gloss@127.0.0.1:1/gloss", "--replica-id", "x-1", "--cluster-ca", "\(folder)/ours/cluster-ca.pem",
+             "--certificate", "\(folder)/x/x.pem", "--key", "\(folder)/x/x-key.pem", "--peer", "127.0.0.1:1"]
+        )
+        #expect(refused.status != 0 && refused.output.contains("not signed by the cluster CA"), "\(refused.output)")
+    }
+
     @Test("project add/list and user add/grant/token/list/revoke work on the database; tokens authenticate until revoked")
     func usersAndProjects() async throws {
         try await withTestDatabase { database in
