@@ -44,18 +44,34 @@ public struct LiveLink: Sendable, Hashable {
     public var replica: ReplicaID
     /// Its incarnation.
     public var incarnation: UInt64
+    /// Whether this side dialed it, and at which address (nil: the peer dialed in).
+    public var dialedAddress: String?
 
     /// Creates one.
-    public init(site: String, replica: ReplicaID, incarnation: UInt64) {
+    public init(site: String, replica: ReplicaID, incarnation: UInt64, dialedAddress: String? = nil) {
         self.site = site
         self.replica = replica
         self.incarnation = incarnation
+        self.dialedAddress = dialedAddress
     }
 
     /// Why `newcomer` may not run beside `running`, or nil when it may: one replica
     /// of one site greeting from two incarnations at once is two live copies of a
     /// site (a copied database), since each glossd process has its own replica id.
+    ///
+    /// A link this side dialed to a peer process it already dialed through another
+    /// address (`localhost` and `127.0.0.1`, say) is refused too: one link per peer is enough.
     public static func conflict(between running: [LiveLink], and newcomer: LiveLink) -> PeerError? {
+        if let address = newcomer.dialedAddress,
+            let twin = running.first(where: {
+                $0.site == newcomer.site && $0.replica == newcomer.replica && $0.incarnation == newcomer.incarnation && $0.dialedAddress != nil
+            })
+        {
+            return PeerError(
+                "already-linked",
+                "site \(newcomer.site) is linked already through \(twin.dialedAddress ?? "another address"); \(address) reaches the same glossd: keep one of the two peer addresses"
+            )
+        }
         guard let twin = running.first(where: { $0.site == newcomer.site && $0.replica == newcomer.replica && $0.incarnation != newcomer.incarnation })
         else { return nil }
         return PeerError(

@@ -79,5 +79,12 @@ struct CopiedSiteTests {
         #expect(LiveLink.conflict(between: running, and: LiveLink(site: "paris", replica: try ReplicaID("paris-1"), incarnation: 5))?.code == "duplicate-site")
         #expect(LiveLink.conflict(between: running, and: LiveLink(site: "paris", replica: try ReplicaID("paris-2"), incarnation: 7)) == nil)
         #expect(LiveLink.conflict(between: running, and: LiveLink(site: "paris", replica: try ReplicaID("paris-1"), incarnation: 4)) == nil)
+        // One process dialing one peer through two addresses keeps the first link only; a peer dialing in beside it is fine.
+        let dialed = [LiveLink(site: "paris", replica: try ReplicaID("paris-1"), incarnation: 4, dialedAddress: "localhost:7433")]
+        let again = LiveLink(site: "paris", replica: try ReplicaID("paris-1"), incarnation: 4, dialedAddress: "127.0.0.1:7433")
+        #expect(LiveLink.conflict(between: dialed, and: again)?.code == "already-linked")
+        #expect(LiveLink.conflict(between: dialed, and: again)?.message.contains("localhost:7433") == true)
+        #expect(LiveLink.conflict(between: dialed, and: LiveLink(site: "paris", replica: try ReplicaID("paris-1"), incarnation: 4)) == nil)
+        #expect(LiveLink.conflict(between: running, and: again) == nil)
     }
 }

@@ -205,6 +205,22 @@ struct ReplicationTests {
         }
     }
 
+    @Test("Two addresses of one peer give one link: the second is refused with already-linked, and replication goes on over the first")
+    func onePeerTwoAddresses() async throws {
+        let cluster = try SiteCluster()
+        try await Self.withDatabases(2) { databases in
+            let a = try await cluster.start("a", on: databases[0])
+            let b = try await cluster.start("b", on: databases[1], peers: [a], arguments: ["--peer", "localhost:\(a.port)"])
+            try await Self.stopping([a, b]) {
+                let deadline = ContinuousClock.now + .seconds(20)
+                while ContinuousClock.now < deadline, !b.log.contains("already-linked") { try await Task.sleep(for: .milliseconds(200)) }
+                #expect(b.log.contains("already-linked"), "\(b.log.suffix(2_000))")
+                let id = try await Self.add(a, as: "ana", quote: "Japan", label: "PLACE")
+                try await Self.waitUntilPresent(id, on: b)
+            }
+        }
+    }
+
     @Test("glossd check --against compares per-document digests with a live peer and lists the differences")
     func checkAgainstPeer() async throws {
         let cluster = try SiteCluster()

@@ -158,7 +158,9 @@ final class PeerLink: Sendable {
         case .accept:
             await store.confirmIdentity()
         }
-        if let conflict = registry.add(self, peer: LiveLink(site: theirs.site, replica: theirs.replica, incarnation: theirs.incarnation)) {
+        if let conflict = registry.add(
+            self, peer: LiveLink(site: theirs.site, replica: theirs.replica, incarnation: theirs.incarnation, dialedAddress: direction == .dialed ? address : nil)
+        ) {
             return fail(conflict)
         }
         logger.notice("linked", metadata: ["address": "\(address)", "direction": "\(direction.rawValue)", "their-replica": "\(theirs.replica)"])
