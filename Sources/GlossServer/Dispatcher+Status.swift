@@ -16,7 +16,8 @@ extension Dispatcher {
             for peer in try await context.store.peerSites() {
                 let lag = Lag(local: vector, peer: peer.vector)
                 let contact = peer.lastContact.map { UInt64(max(0, $0.timeIntervalSince1970 * 1000)) } ?? 0
-                let state = live.contains(peer.site) ? "up" : (peer.state == "up" ? "down" : peer.state)
+                // Up when this process runs the link, or another process of this database recorded it lately.
+                let state = live.contains(peer.site) ? "up" : peer.currentState()
                 let record = PeerStatusRecord(
                     site: peer.site, state: state, address: peer.address, lastContact: contact, toSend: lag.peerLacks, toReceive: lag.localLacks,
                     lastError: peer.lastError

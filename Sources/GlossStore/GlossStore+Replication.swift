@@ -195,6 +195,17 @@ public struct PeerSiteRecord: Sendable, Hashable {
         self.operationsIn = operationsIn
         self.operationsOut = operationsOut
     }
+
+    /// How long an `up` record stays believed without a new contact: a running link
+    /// records every 2 s, so a row older than this was left by a glossd that stopped or died.
+    public static let staleAfter: TimeInterval = 10
+
+    /// The state to show at `now`: `up` only while the link that recorded it keeps recording.
+    public func currentState(now: Date = Date()) -> String {
+        guard state == "up" else { return state }
+        guard let lastContact, now.timeIntervalSince(lastContact) <= Self.staleAfter else { return "down" }
+        return "up"
+    }
 }
 
 extension GlossStore {

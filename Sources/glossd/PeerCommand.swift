@@ -71,7 +71,8 @@ struct PeersCommand: AsyncParsableCommand {
         discussion: """
             Read from the database, so it works whether glossd runs or not. "to send" counts
             operations this site holds that the peer lacked when last heard from; "to receive"
-            the reverse. A running link refreshes these every 2 s.
+            the reverse. A running link refreshes these every 2 s; a link not heard of for
+            10 s shows as down (the glossd that ran it stopped).
             """
     )
     @OptionGroup var store: StoreOptions
@@ -86,7 +87,7 @@ struct PeersCommand: AsyncParsableCommand {
         for peer in peers {
             let lag = Lag(local: vector, peer: peer.vector)
             let contact = peer.lastContact.map { formatter.string(from: $0) } ?? "never"
-            var line = "\(peer.site)  \(peer.state)  \(peer.address)  last contact \(contact)  to send \(lag.peerLacks)  to receive \(lag.localLacks)"
+            var line = "\(peer.site)  \(peer.currentState())  \(peer.address)  last contact \(contact)  to send \(lag.peerLacks)  to receive \(lag.localLacks)"
             line += "  received \(peer.operationsIn)  sent \(peer.operationsOut)"
             if !peer.lastError.isEmpty { line += "\n    last error: \(peer.lastError)" }
             print(line)

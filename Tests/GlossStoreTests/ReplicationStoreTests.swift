@@ -1,3 +1,4 @@
+import Foundation
 import GlossCore
 import GlossStore
 import GlossTestSupport
@@ -5,6 +6,22 @@ import Testing
 
 @Suite("Store: what replication needs", .timeLimit(.minutes(2)))
 struct ReplicationStoreTests {
+    @Test("A peer recorded up shows down once its link has not recorded for 10 s (the glossd that ran it stopped)")
+    func stalePeerState() {
+        let now = Date()
+        func record(_ state: String, _ age: TimeInterval?) -> PeerSiteRecord {
+            PeerSiteRecord(
+                site: "a", state: state, address: "x:1", vector: VersionVector(), catalogCursor: 0, lastContact: age.map { now.addingTimeInterval(-$0) },
+                lastError: "", operationsIn: 0, operationsOut: 0
+            )
+        }
+        #expect(record("up", 3).currentState(now: now) == "up")
+        #expect(record("up", 11).currentState(now: now) == "down")
+        #expect(record("up", nil).currentState(now: now) == "down")
+        #expect(record("refused", 1).currentState(now: now) == "refused")
+        #expect(record("down", 1).currentState(now: now) == "down")
+    }
+
     @Test("The catalog numbers projects and documents in commit order and reads after a cursor")
     func catalogOrder() async throws {
         try await withTestDatabase { database in
