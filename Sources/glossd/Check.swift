@@ -36,6 +36,17 @@ struct Check: AsyncParsableCommand {
 
     @OptionGroup var replication: ReplicationOptions
 
+    func validate() throws {
+        guard let against else { return }
+        guard PeerAddress.split(against) != nil else { throw ValidationError(PeerAddress.refusal(against)) }
+        let environment = ProcessInfo.processInfo.environment
+        guard certificate ?? environment["GLOSS_TLS_CERT"] != nil, key ?? environment["GLOSS_TLS_KEY"] != nil,
+            replication.clusterCA ?? environment["GLOSS_CLUSTER_CA"] != nil
+        else {
+            throw ValidationError("--against needs this site's --certificate, --key and --cluster-ca (or GLOSS_TLS_CERT, GLOSS_TLS_KEY, GLOSS_CLUSTER_CA)")
+        }
+    }
+
     func run() async throws {
         let migrations = try store.migrations()
         let (report, local): (ConsistencyReport, [String: String])

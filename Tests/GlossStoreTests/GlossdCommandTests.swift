@@ -38,6 +38,12 @@ struct GlossdCommandTests {
             let unreachable = try await Self.run(["check", "--database-url", "postgres://gloss@127.0.0.1:1/gloss", "--replica-id", "x"])
             #expect(unreachable.status == 69 && unreachable.output.contains("unavailable"), "\(unreachable.output)")
 
+            // A bad --against is refused before the rebuild, as a usage error.
+            let noPort = try await Self.run(["check", "--against", "127.0.0.1"] + common)
+            #expect(noPort.status == 64 && noPort.output.contains("is not host:port"), "\(noPort.output)")
+            let noCertificate = try await Self.run(["check", "--against", "127.0.0.1:1"] + common)
+            #expect(noCertificate.status == 64 && noCertificate.output.contains("--certificate"), "\(noCertificate.output)")
+
             let badURL = try await Self.run(["check", "--database-url", "mysql://nope", "--replica-id", "x"])
             #expect(badURL.status != 0 && badURL.output.contains("postgres://"), "\(badURL.output)")
         }
