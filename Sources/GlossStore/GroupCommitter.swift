@@ -51,6 +51,20 @@ actor GroupCommitter {
         self.wallClock = wallClock
         cache = StateCache(limit: cacheLimit)
         sequencer = Sequencer(replica: replica, clock: HybridLogicalClock(maximumDriftMilliseconds: maximumDriftMilliseconds))
+        if let identityWait {
+            // Said when the wait ends, not at the next write (which may come much later).
+            Task { [weak self] in
+                try? await Task.sleep(for: identityWait)
+                await self?.endIdentityWait()
+            }
+        }
+    }
+
+    /// Ends the wait for a peer to confirm this site's history, warning that none did.
+    private func endIdentityWait() {
+        guard identityDeadline != nil else { return }
+        identityDeadline = nil
+        logger.warning("no peer confirmed this site's history in time; taking local writes anyway")
     }
 
     /// Queues a write and returns once it is durable (or has failed).
@@ -387,8 +401,7 @@ actor GroupCommitter {
                     )
                     return
                 }
-                logger.warning("no peer confirmed this site's history in time; taking local writes anyway")
-                identityDeadline = nil
+                endIdentityWait()
             }
             guard !group.sequencer.isRecovering else {
                 group.outcomes.append(

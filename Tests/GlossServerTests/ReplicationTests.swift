@@ -221,6 +221,23 @@ struct ReplicationTests {
         }
     }
 
+    @Test("A site whose peers are all away says so when its identity wait ends, not at the next write")
+    func identityWaitWarnsOnTime() async throws {
+        let cluster = try SiteCluster()
+        try await Self.withDatabases(1) { databases in
+            let a = try await cluster.start("a", on: databases[0], arguments: ["--peer", "127.0.0.1:1", "--identity-wait", "1"])
+            try await Self.stopping([a]) {
+                // A site that has linked before (a peer is recorded) waits for one at start.
+                _ = await a.stop()
+                #expect(try await databases[0].count("WITH i AS (INSERT INTO peer_sites (site, state) VALUES ('z', 'down') RETURNING 1) SELECT count(*) FROM i") == 1)
+                try await a.relaunch()
+                let deadline = ContinuousClock.now + .seconds(10)
+                while ContinuousClock.now < deadline, !a.log.contains("no peer confirmed") { try await Task.sleep(for: .milliseconds(100)) }
+                #expect(a.log.contains("no peer confirmed this site's history in time"), "\(a.log.suffix(2_000))")
+            }
+        }
+    }
+
     @Test("glossd check --against compares per-document digests with a live peer and lists the differences")
     func checkAgainstPeer() async throws {
         let cluster = try SiteCluster()
