@@ -44,6 +44,9 @@ public struct CoreError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let occurrenceOutOfRange = Code("occurrence-out-of-range")
         /// A remote timestamp lies further in the future than the allowed clock drift.
         public static let clockDrift = Code("clock-drift")
+        /// An operation from elsewhere carries this replica's id with a counter this replica
+        /// never issued: another process or site writes under the same replica id (a copied database).
+        public static let forkedReplica = Code("forked-replica")
         /// A field value is longer than its limit.
         public static let valueTooLong = Code("value-too-long")
         /// A tag is empty, too long or contains forbidden characters.

@@ -15,7 +15,12 @@
 ///   operations of its origin in the batch (so each origin's operations stay
 ///   contiguous and a version vector describes exactly what is stored), and the
 ///   rest of its batch is admitted;
-/// - an operation already applied (or repeated in a batch) is admitted once.
+/// - an operation already applied (or repeated in a batch) is admitted once;
+/// - an operation from elsewhere under this replica's own id with a counter it
+///   never issued (beyond its counter and beyond the history a peer showed it
+///   holds) is held and reported as `forked-replica`: someone else writes under
+///   this id (a copied database running as this site), and applying it would
+///   make this replica's next dot repeat it with other content.
 public struct Sequencer: Sendable {
     /// The replica whose dots this sequencer issues.
     public let replica: ReplicaID
@@ -91,6 +96,15 @@ public struct Sequencer: Sendable {
             }
             if let reason = heldOrigins[operation.dot.replica] {
                 admission.held.append(HeldOperation(operation: operation, reason: reason))
+                continue
+            }
+            if operation.dot.replica == replica, operation.dot.counter > max(counter, requiredHistory) {
+                let error = CoreError(
+                    .forkedReplica,
+                    "operation \(operation.dot) carries this process's replica id, but this process has issued only up to \(counter): another process or site writes as replica \(replica) (a copied database?); stop it, or give it its own --replica-id and site"
+                )
+                heldOrigins[operation.dot.replica] = error
+                admission.held.append(HeldOperation(operation: operation, reason: error))
                 continue
             }
             do {

@@ -62,13 +62,32 @@ struct SequencerTests {
         #expect(try sequencer.admit([one], wallClockMilliseconds: 10).duplicates == 1)
     }
 
-    @Test("This replica's own operations coming back from a peer move its counter past them: no dot is reused")
+    @Test("This replica's own operations coming back from a peer (its history, as a greeting showed) move its counter past them: no dot is reused")
     func ownOperationsFromAPeer() throws {
         var sequencer = Sequencer(replica: Self.here)
         _ = sequencer.stampLocal(wallClockMilliseconds: 1)
+        sequencer.requireHistory(upTo: 7)
         let recovered = try sequencer.admit([Self.operation(Self.here, 7, milliseconds: 2)], wallClockMilliseconds: 3)
         #expect(recovered.accepted.count == 1)
         #expect(sequencer.stampLocal(wallClockMilliseconds: 3).dot == Dot(replica: Self.here, counter: 8))
+    }
+
+    @Test("An operation under this replica's id that it never issued, beyond the history a peer showed, is held as forked-replica with its origin's later ones")
+    func forkedReplica() throws {
+        var sequencer = Sequencer(replica: Self.here)
+        _ = sequencer.stampLocal(wallClockMilliseconds: 1)
+        _ = sequencer.stampLocal(wallClockMilliseconds: 1)
+        let admission = try sequencer.admit(
+            [Self.operation(Self.here, 2, milliseconds: 2), Self.operation(Self.here, 3, milliseconds: 2), Self.operation(Self.here, 4, milliseconds: 2),
+             Self.operation(Self.there, 1, milliseconds: 2)],
+            wallClockMilliseconds: 3
+        )
+        #expect(admission.duplicates == 1, "its own dot 2 came back: a duplicate")
+        #expect(admission.held.map(\.operation.dot.counter) == [3, 4])
+        #expect(admission.held.allSatisfy { $0.reason.code == .forkedReplica })
+        #expect(admission.held.first?.reason.message.contains("another process or site writes as replica") == true)
+        #expect(admission.accepted.map(\.dot) == [Dot(replica: Self.there, counter: 1)])
+        #expect(sequencer.counter == 2 && !sequencer.vector.includes(VersionVector([(Self.here, 3)])))
     }
 
     @Test("Resynchronizing from storage never moves the clock back nor the counter below a stored dot")

@@ -82,4 +82,32 @@ struct IdentityTests {
             }
         }
     }
+
+    @Test("A copy running as the original where no peer sees both: the original holds what the copy wrote under its replica id as forked-replica, and says so")
+    func forkedReplicaThroughOthers() async throws {
+        let cluster = try SiteCluster()
+        let backup = NSTemporaryDirectory() + "gloss-fork-\(UUID().uuidString).sql"
+        defer { try? FileManager.default.removeItem(atPath: backup) }
+        try await ReplicationTests.withDatabases(3) { databases in
+            let b = try await cluster.start("b", on: databases[1])
+            let c = try await cluster.start("c", on: databases[2], peers: [b])
+            let a = try await cluster.start("a", on: databases[0], peers: [b])
+            try await ReplicationTests.stopping([a, b, c]) {
+                let written = try await Self.addRetrying(a, quote: "Japan")
+                try await ReplicationTests.waitUntilPresent(written, on: c)
+                try await databases[0].dump(to: backup)
+                let copy = try await TestDatabase.copy(of: backup)
+                // The copy claims site a and replica a-1 and links only to c; a links only to b.
+                let clone = try await cluster.start("a", on: copy, replica: "a-1", peers: [c], existingTokens: a.tokens)
+                try await ReplicationTests.stopping([clone]) {
+                    _ = try await Self.addRetrying(clone, quote: "security")
+                    let deadline = ContinuousClock.now + .seconds(30)
+                    while !a.log.contains("forked-replica"), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+                    #expect(a.log.contains("forked-replica"), "\(a.log.suffix(3_000))")
+                }
+                await copy.drop()
+            }
+        }
+    }
+
 }

@@ -277,7 +277,13 @@ final class PeerLink: Sendable {
                 closeConnection()
                 return ended
             }
-            if let first = received.held.first {
+            if let forked = received.held.first(where: { $0.reason.code == .forkedReplica }) {
+                logger.error(
+                    "held operations written elsewhere under this process's own replica id",
+                    metadata: ["code": "\(forked.reason.code)", "held": "\(received.held.count)", "reason": "\(forked.reason.message)"]
+                )
+                await record(state: "up", vector: nil, error: "\(forked.reason.code): \(forked.reason.message)")
+            } else if let first = received.held.first {
                 logger.warning("held operations from a clock too far ahead", metadata: ["held": "\(received.held.count)", "reason": "\(first.reason.message)"])
             }
             let vector = await store.appliedVector()
