@@ -57,6 +57,23 @@ struct ReplicationTests {
         throw ServerTestError("annotation \(id) did not reach \(site.replica) within \(limit)")
     }
 
+    /// Logs rita in to `site` with the CLI and asks `gloss status` until it lists `count` peers,
+    /// all up with nothing to send or receive (or 15 s pass); returns the CLI and the last peer rows.
+    static func settledPeers(at site: ServerProcess, count: Int) async throws -> (CLITests.CLI, [[String: Any]]) {
+        let cli = CLITests.cli()
+        _ = try await cli.ok(["login", "--profile", "rita", "--server", "127.0.0.1:\(site.port)", "--ca-file", site.caFile, "--token", site.tokens["rita"]!])
+        var peers: [[String: Any]] = []
+        let deadline = ContinuousClock.now + .seconds(15)
+        repeat {
+            peers = try await cli.json(["status", "--profile", "rita"]).filter { $0["peer"] != nil }
+            if peers.count == count, peers.allSatisfy({ $0["state"] as? String == "up" && $0["toSend"] as? Int == 0 && $0["toReceive"] as? Int == 0 }) {
+                break
+            }
+            try await Task.sleep(for: .milliseconds(500))
+        } while ContinuousClock.now < deadline
+        return (cli, peers)
+    }
+
     @Test("Three sites in a chain (no A–C link) converge through B: concurrent edits, a delete against an edit, tag races")
     func chainConverges() async throws {
         let cluster = try SiteCluster()
@@ -95,17 +112,7 @@ struct ReplicationTests {
                 }
 
                 // gloss status at the middle site shows both links up and nothing behind either way.
-                let cli = CLITests.cli()
-                _ = try await cli.ok(["login", "--profile", "rita", "--server", "127.0.0.1:\(b.port)", "--ca-file", b.caFile, "--token", b.tokens["rita"]!])
-                var peers: [[String: Any]] = []
-                let deadline = ContinuousClock.now + .seconds(15)
-                repeat {
-                    peers = try await cli.json(["status", "--profile", "rita"]).filter { $0["peer"] != nil }
-                    if peers.count == 2, peers.allSatisfy({ $0["state"] as? String == "up" && $0["toSend"] as? Int == 0 && $0["toReceive"] as? Int == 0 }) {
-                        break
-                    }
-                    try await Task.sleep(for: .milliseconds(500))
-                } while ContinuousClock.now < deadline
+                let (cli, peers) = try await Self.settledPeers(at: b, count: 2)
                 #expect(peers.map { $0["peer"] as? String } == ["a", "c"], "\(peers)")
                 #expect(peers.allSatisfy { $0["state"] as? String == "up" && $0["toSend"] as? Int == 0 && $0["toReceive"] as? Int == 0 }, "\(peers)")
                 let text = try await cli.ok(["status", "--profile", "rita"])
@@ -191,15 +198,7 @@ struct ReplicationTests {
                 var last: AnnotationID?
                 for quote in ["Japan", "United States", "security"] { last = try await Self.add(a, as: "ana", quote: quote, label: "X") }
                 try await Self.waitUntilPresent(try #require(last), on: b)
-                let cli = CLITests.cli()
-                _ = try await cli.ok(["login", "--profile", "rita", "--server", "127.0.0.1:\(b.port)", "--ca-file", b.caFile, "--token", b.tokens["rita"]!])
-                var peers: [[String: Any]] = []
-                let deadline = ContinuousClock.now + .seconds(15)
-                repeat {
-                    peers = try await cli.json(["status", "--profile", "rita"]).filter { $0["peer"] != nil }
-                    if peers.count == 1, peers[0]["toSend"] as? Int == 0, peers[0]["toReceive"] as? Int == 0 { break }
-                    try await Task.sleep(for: .milliseconds(500))
-                } while ContinuousClock.now < deadline
+                let (_, peers) = try await Self.settledPeers(at: b, count: 1)
                 #expect(peers.count == 1 && peers[0]["toSend"] as? Int == 0 && peers[0]["toReceive"] as? Int == 0, "\(peers)")
             }
         }
