@@ -178,7 +178,7 @@ final class Session: Sendable {
             outbox.send([Reply.ok(request.tag)])
             return .more
         case .digests:
-            switch await admitPeer(version: PeerHello.currentVersion) {
+            switch await admitPeer(version: PeerHello.currentVersion, for: "DIGESTS") {
             case .success:
                 outbox.send(await digestLines(tag: request.tag))
             case .failure(let error):
@@ -186,7 +186,7 @@ final class Session: Sendable {
             }
             return .more
         case .peer(let version):
-            switch await admitPeer(version: version) {
+            switch await admitPeer(version: version, for: "PEER") {
             case .success(let site):
                 outbox.send([Reply.ok(request.tag, [.named(key: "site", value: context.replication?.settings.site ?? "")])])
                 return .peer(site)
@@ -254,7 +254,7 @@ final class Session: Sendable {
     /// Whether this connection may become a replication link: only with a client
     /// certificate the cluster CA signed (TLS verified it), never with a token,
     /// and only before anything else ran on it. Returns the peer's site name.
-    private func admitPeer(version: Int) async -> Result<String, ProtocolError> {
+    private func admitPeer(version: Int, for verb: String) async -> Result<String, ProtocolError> {
         guard let replication = context.replication, replication.incarnation != nil else {
             return .failure(ProtocolError(.peerRefused, "this server does not replicate (it runs without --cluster-ca), or is still starting"))
         }
@@ -263,9 +263,9 @@ final class Session: Sendable {
         }
         let (authenticated, busy, channel) = state.withLock { ($0.principal != nil, $0.inFlight > 0 || !$0.subscriptions.isEmpty, $0.channel) }
         guard !authenticated else {
-            return .failure(ProtocolError(.peerRefused, "a token cannot open a replication link; sites link with their cluster certificate on a new connection"))
+            return .failure(ProtocolError(.peerRefused, "a token cannot use \(verb); sites use their cluster certificate, on a new connection"))
         }
-        guard !busy, let channel else { return .failure(ProtocolError(.peerRefused, "PEER must come first on its connection")) }
+        guard !busy, let channel else { return .failure(ProtocolError(.peerRefused, "\(verb) must come first on its connection")) }
         let certificate: NIOSSLCertificate?
         do {
             certificate = try await channel.nioSSL_peerCertificate().get()
@@ -273,8 +273,8 @@ final class Session: Sendable {
             return .failure(ProtocolError(.peerRefused, "cannot read the connection's client certificate"))
         }
         guard let certificate else {
-            logger.notice("refused PEER without a client certificate", metadata: ["address": "\(address)"])
-            return .failure(ProtocolError(.peerRefused, "PEER needs a client certificate signed by the cluster CA; connect with the site's certificate"))
+            logger.notice("refused \(verb) without a client certificate", metadata: ["address": "\(address)"])
+            return .failure(ProtocolError(.peerRefused, "\(verb) needs a client certificate signed by the cluster CA; connect with the site's certificate"))
         }
         do {
             let site = try CertificateAuthority.commonName(ofDER: try certificate.toDERBytes())

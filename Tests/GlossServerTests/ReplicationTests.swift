@@ -349,6 +349,15 @@ struct ReplicationTests {
                         #expect((error as? ClientError)?.code == "peer-refused", "\(error)")
                     }
                     await connection.close()
+                    // DIGESTS is refused the same way, in its own name.
+                    let asking = user == nil ? try await a.connect() : try await a.connect(as: user!)
+                    do {
+                        _ = try await asking.send(.digests)
+                        Issue.record("DIGESTS was answered without a site certificate")
+                    } catch {
+                        #expect((error as? ClientError)?.code == "peer-refused" && "\(error)".contains("DIGESTS"), "\(error)")
+                    }
+                    await asking.close()
                 }
 
                 // A site whose certificate another CA signed dials a: the link never comes up, and a says so.
