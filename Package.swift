@@ -129,6 +129,7 @@ var package = Package(
                 "GlossCore",
                 "GlossStore",
                 "GlossServer",
+                "GlossExport",
                 "GlossEmbeddedPostgres",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -19,6 +19,6 @@ struct Glossd: AsyncParsableCommand {
               glossd check --database-url postgres://gloss@127.0.0.1:5433/gloss
               glossd cert ca --folder ca             # then cert issue, serve --cluster-ca
             """,
-        subcommands: [Serve.self, Dev.self, Migrate.self, Check.self, UserCommand.self, ProjectCommand.self, CertCommand.self, PeerCommand.self, PeersCommand.self, Postgres.self]
+        subcommands: [Serve.self, Dev.self, Migrate.self, Check.self, ExportCommand.self, UserCommand.self, ProjectCommand.self, CertCommand.self, PeerCommand.self, PeersCommand.self, Postgres.self]
     )
 }

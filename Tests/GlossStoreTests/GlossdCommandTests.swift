@@ -98,6 +98,71 @@ struct GlossdCommandTests {
         #expect(refused.status != 0 && refused.output.contains("not signed by the cluster CA"), "\(refused.output)")
     }
 
+    @Test("glossd export writes JSON Lines and CSV atomically, ends with a cursor, and --since returns exactly what changed")
+    func export() async throws {
+        try await withTestDatabase { database in
+            let ids = try await database.withStore { store in
+                try await store.putDocument(sampleDocument)
+                var ids: [AnnotationID] = []
+                for quote in ["Japan", "security", "Kishida’s"] {
+                    let id = AnnotationID.random()
+                    _ = try await store.perform(
+                        .create(AnnotationSeed(project: sampleDocument.project, document: sampleDocument.id, span: try sampleDocument.text.span(quoting: quote), label: "=X")),
+                        on: id, by: "ana"
+                    )
+                    ids.append(id)
+                }
+                return ids
+            }
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gloss-export-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let common = ["--database-url", database.url]
+            let file = folder.appendingPathComponent("all.jsonl").path
+            let first = try await Self.run(["export", "--output", file, "--offsets", "utf16,utf8"] + common)
+            #expect(first.status == 0 && first.output.contains("exported 3 annotations"), "\(first.output)")
+            let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map {
+                try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+            }
+            #expect(lines.count == 5 && lines.first?["type"] as? String == "header" && lines.last?["type"] as? String == "end")
+            #expect(lines.last?["count"] as? Int == 3)
+            let annotations = lines.filter { $0["type"] as? String == "annotation" }
+            #expect(Set(annotations.compactMap { $0["id"] as? String }) == Set(ids.map(\.description)))
+            let kishida = try #require(annotations.first { $0["exact"] as? String == "Kishida’s" })
+            let start = try #require(kishida["start"] as? Int)
+            let prefix = String(String.UnicodeScalarView(sampleDocument.text.scalars[..<start]))
+            #expect((kishida["utf16"] as? [String: Int])?["start"] == prefix.utf16.count)
+            #expect((kishida["utf8"] as? [String: Int])?["start"] == prefix.utf8.count)
+            let cursor = try #require(lines.last?["cursor"] as? String)
+            #expect(first.output.contains("cursor: \(cursor)"))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["all.jsonl"], "no partial file is left")
+
+            _ = try await database.withStore(migrate: false) { store in try await store.perform(.set(.note("changed")), on: ids[1], by: "ben") }
+            let changes = folder.appendingPathComponent("changes.jsonl").path
+            let next = try await Self.run(["export", "--output", changes, "--since", cursor] + common)
+            #expect(next.status == 0 && next.output.contains("exported 1 annotation "), "\(next.output)")
+            let changed = try String(contentsOfFile: changes, encoding: .utf8).split(separator: "\n").compactMap {
+                try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }.filter { $0["type"] as? String == "annotation" }
+            #expect(changed.map { $0["id"] as? String } == [ids[1].description] && changed.first?["note"] as? String == "changed")
+
+            let csv = folder.appendingPathComponent("all.csv").path
+            #expect(try await Self.run(["export", "--format", "csv", "--output", csv, "--project", "news", "--label", "=X"] + common).status == 0)
+            let rows = try await Binaries.run(executable: "/usr/bin/env", ["python3", "-c", "import csv,sys; r=list(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8'))); print(len(r), r[0]['label'])", csv])
+            #expect(rows.output.trimmingCharacters(in: .whitespacesAndNewlines) == "3 '=X", "\(rows.output)\(rows.error)")
+
+            // Refusals: a bad cursor, another database's cursor, a folder that does not exist; nothing is left behind.
+            let bad = try await Self.run(["export", "--since", "nonsense"] + common)
+            #expect(bad.status == 64 && bad.output.contains("is not an export cursor"), "\(bad.output)")
+            let foreign = "gloss1-" + String(repeating: "0", count: 32) + "-1-2"
+            let refused = try await Self.run(["export", "--output", folder.appendingPathComponent("x.jsonl").path, "--since", foreign] + common)
+            #expect(refused.status == 65 && refused.output.contains("invalid-cursor"), "\(refused.output)")
+            let nowhere = try await Self.run(["export", "--output", "/nonexistent-folder/x.jsonl"] + common)
+            #expect(nowhere.status == 64 && nowhere.output.contains("cannot create a file in /nonexistent-folder"), "\(nowhere.output)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["all.csv", "all.jsonl", "changes.jsonl"])
+        }
+    }
+
     @Test("project add/list and user add/grant/token/list/revoke work on the database; tokens authenticate until revoked")
     func usersAndProjects() async throws {
         try await withTestDatabase { database in

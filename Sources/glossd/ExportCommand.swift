@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import GlossCore
+import GlossExport
+import GlossStore
+
+/// `glossd export`: annotations straight from PostgreSQL, from one consistent snapshot.
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export annotations from the database to JSON Lines or CSV, from one consistent snapshot.",
+        discussion: """
+            Reads PostgreSQL directly (a read-only standby will do), streams with flat memory, and
+            writes --output only when complete (an interrupted export leaves nothing at that name).
+            Offsets count code points; --offsets utf16,utf8 adds UTF-16 units and UTF-8 bytes.
+            Every export ends with a cursor (the JSON Lines end line, and the last line on standard
+            error): the next export with --since CURSOR returns exactly what changed after it,
+            deletions as records with deleted true. Formats and fields: docs/EXPORT.md.
+
+            Examples:
+              glossd export --database-url postgres://gloss@db/gloss --project news --output news.jsonl
+              glossd export --database-url postgres://gloss@db/gloss --format csv --label PERSON --output people.csv
+              glossd export --database-url postgres://gloss@db/gloss --since gloss1-… --output changes.jsonl
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case jsonl, csv
+    }
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "jsonl (JSON Lines, gloss.export/1) or csv (RFC 4180).")
+    var format: Format = .jsonl
+
+    @Option(help: "The file to write (default: standard output).")
+    var output: String?
+
+    @Option(help: "Only this project's annotations.")
+    var project: String?
+
+    @Option(help: "Only this document's annotations (repeatable; needs --project).")
+    var document: [String] = []
+
+    @Option(help: "Only annotations with this label.")
+    var label: String?
+
+    @Option(help: "Only annotations whose latest field write is by this author.")
+    var author: String?
+
+    @Option(help: "Only annotations with this review status: open, accepted or rejected.")
+    var status: String?
+
+    @Flag(help: "Include deleted annotations (an export --since always does).")
+    var includeDeleted = false
+
+    @Option(help: "Only what changed after this cursor (printed by an earlier export).")
+    var since: String?
+
+    @Option(help: "Offsets in other units besides code points: utf16, utf8 or utf16,utf8.")
+    var offsets: String?
+
+    func validate() throws {
+        if !document.isEmpty, project == nil { throw ValidationError("--document needs --project: document ids are unique within a project") }
+        if let status, ReviewStatus(rawValue: status) == nil { throw ValidationError("--status must be open, accepted or rejected") }
+        _ = try units()
+        if let since {
+            do {
+                _ = try ExportCursor(since)
+            } catch {
+                throw ValidationError(error.message)
+            }
+        }
+    }
+
+    func units() throws -> OffsetUnits {
+        var units: OffsetUnits = []
+        for name in (offsets ?? "").split(separator: ",", omittingEmptySubsequences: false) where offsets != nil {
+            switch name {
+            case "utf16": units.insert(.utf16)
+            case "utf8": units.insert(.utf8)
+            default: throw ValidationError("--offsets takes utf16, utf8 or utf16,utf8; \(Excerpt.quoted(name)) is neither")
+            }
+        }
+        return units
+    }
+
+    func filter() throws -> AnnotationFilter {
+        do {
+            return AnnotationFilter(
+                project: try project.map { try ProjectID($0) }, documents: try document.map { try DocumentID($0) }, label: label, author: author,
+                status: status.flatMap(ReviewStatus.init(rawValue:)), includeDeleted: includeDeleted
+            )
+        } catch let error as CoreError {
+            throw ValidationError(error.message)
+        }
+    }
+
+    func run() async throws {
+        let (filter, units, cursor) = (try filter(), try units(), try since.map { try ExportCursor($0) })
+        let file: ExportFile
+        do {
+            file = try ExportFile(path: output)
+        } catch {
+            throw usage("\(error)")
+        }
+        let writer = ExportWriter(format: format, units: units, file: file)
+        do {
+            let summary = try await store.withStore { store in
+                try await writer.run(store, filter: filter, since: cursor)
+            }
+            try file.finish()
+            FileHandle.standardError.write(Data("glossd: exported \(summary.count) annotation\(summary.count == 1 ? "" : "s")\(output.map { " to \($0)" } ?? "")\ncursor: \(summary.cursor)\n".utf8))
+        } catch let error as StoreError {
+            file.abandon()
+            throw fail(error)
+        } catch {
+            file.abandon()
+            FileHandle.standardError.write(Data("glossd: the export failed, nothing was written at its name: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}

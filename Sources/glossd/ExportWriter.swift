@@ -1,0 +1,85 @@
+import Foundation
+import GlossCore
+import GlossExport
+import GlossStore
+
+/// Turns the store's snapshot rows into a format's bytes, with progress on a terminal.
+final class ExportWriter: @unchecked Sendable {
+    private let format: ExportCommand.Format
+    private let units: OffsetUnits
+    private let file: ExportFile
+    private var index: (key: DocumentKey, offsets: OffsetIndex)?
+
+    init(format: ExportCommand.Format, units: OffsetUnits, file: ExportFile) {
+        self.format = format
+        self.units = units
+        self.file = file
+    }
+
+    /// Writes the whole export; returns how many annotations and the cursor.
+    func run(_ store: GlossStore, filter: AnnotationFilter, since: ExportCursor?) async throws -> (count: Int, cursor: ExportCursor) {
+        let json = JSONLinesFormat(units: units)
+        let csv = CSVFormat(units: units)
+        var progress = ExportProgress()
+        var count = 0
+        var cursor: ExportCursor?
+        try await store.export(filter, since: since, withText: !units.isEmpty) { opening in
+            cursor = opening.cursor
+            progress.start(total: opening.total)
+            switch format {
+            case .jsonl: try file.write(json.header(exportedAt: HLCTimestamp(milliseconds: UInt64(Date().timeIntervalSince1970 * 1000), logical: 0)))
+            case .csv: try file.write(csv.header())
+            }
+        } row: { row in
+            guard let view = row.state.view else { return }
+            let item = ExportItem(view: view, documentTitle: row.documentTitle, documentSHA256: row.documentSHA256, offsets: self.offsets(for: row))
+            switch self.format {
+            case .jsonl: try self.file.write(json.record(item))
+            case .csv: try self.file.write(try csv.record(item))
+            }
+            count += 1
+            progress.advance(to: count)
+        }
+        progress.finish()
+        guard let cursor else { throw ExportFileError("the export ended before it began") }
+        if format == .jsonl { try file.write(json.end(count: count, cursor: cursor.description)) }
+        return (count, cursor)
+    }
+
+    /// The offset index of the row's document, built once per document (rows come in document order).
+    private func offsets(for row: ExportRow) -> OffsetIndex? {
+        guard let text = row.text else { return nil }
+        if let index, index.key == row.position.document { return index.offsets }
+        let built = OffsetIndex(text)
+        index = (row.position.document, built)
+        return built
+    }
+}
+
+/// A progress line on standard error, only when it is a terminal: count, rate and time left.
+struct ExportProgress {
+    private let shown = isatty(2) == 1
+    private var total = 0
+    private var started = Date()
+    private var lastShown = Date.distantPast
+
+    mutating func start(total: Int) {
+        self.total = total
+        started = Date()
+    }
+
+    mutating func advance(to count: Int) {
+        guard shown, count % 1_000 == 0 else { return }
+        let now = Date()
+        guard now.timeIntervalSince(lastShown) >= 0.5 else { return }
+        lastShown = now
+        let elapsed = max(now.timeIntervalSince(started), 0.001)
+        let rate = Double(count) / elapsed
+        let left = rate > 0 ? Double(max(total - count, 0)) / rate : 0
+        FileHandle.standardError.write(Data("\r\u{1B}[Kexported \(count) of \(total)  \(Int(rate))/s  about \(Int(left.rounded())) s left".utf8))
+    }
+
+    func finish() {
+        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}
