@@ -130,9 +130,11 @@ extension GlossStore {
 
     /// The cursor naming this transaction's snapshot.
     private func currentCursor(on connection: PostgresConnection) async throws -> ExportCursor {
-        let query: PostgresQuery = "SELECT export_token, pg_current_snapshot()::text FROM site"
-        for try await (token, snapshot) in try await connection.query(query, logger: logger).decode((UUID, String).self) {
-            if let cursor = ExportCursor(database: token, snapshot: snapshot) { return cursor }
+        let query: PostgresQuery = """
+            SELECT export_token, (SELECT oid FROM pg_database WHERE datname = current_database())::bigint, pg_current_snapshot()::text FROM site
+            """
+        for try await (token, oid, snapshot) in try await connection.query(query, logger: logger).decode((UUID, Int64, String).self) {
+            if let oid = UInt32(exactly: oid), let cursor = ExportCursor(database: token, databaseOID: oid, snapshot: snapshot) { return cursor }
             throw StoreError(.internalError, "PostgreSQL gave a snapshot Gloss cannot read: \(Excerpt.quoted(snapshot))")
         }
         throw StoreError(.internalError, "the site table is empty; run glossd migrate")
@@ -143,7 +145,13 @@ extension GlossStore {
         guard since.database == now.database else {
             throw StoreError(
                 .invalidCursor,
-                "the cursor comes from another database (or from this one before it was restored from a dump); export in full, without --since, to get a cursor of this one"
+                "the cursor comes from another database; export in full, without --since, to get a cursor of this one"
+            )
+        }
+        guard since.databaseOID == now.databaseOID else {
+            throw StoreError(
+                .invalidCursor,
+                "the cursor comes from this database before it was restored from a dump (or copied), whose transaction numbers do not carry over; export in full, without --since, to get a cursor of the restored database"
             )
         }
         guard since.xmax <= now.xmax else {

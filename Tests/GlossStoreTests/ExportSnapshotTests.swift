@@ -138,9 +138,10 @@ struct ExportSnapshotTests {
 
     @Test("A cursor of another database, one ahead of this database, and a malformed one are refused with invalid-cursor")
     func refusedCursors() async throws {
-        for text in ["", "gloss1", "gloss2-00000000000000000000000000000000-1-2", "gloss1-xyz-1-2", "gloss1-00000000000000000000000000000000-5-2",
-                     "gloss1-00000000000000000000000000000000-1-9-12", "gloss1-00000000000000000000000000000000-01-2", "gloss1-00000000000000000000000000000000-1--2",
-                     "gloss1-00000000000000000000000000000000-1-2\u{1b}[31m"]
+        let zero = String(repeating: "0", count: 32)
+        for text in ["", "gloss1", "gloss2-\(zero)-7-1-2", "gloss1-xyz-7-1-2", "gloss1-\(zero)-7-5-2", "gloss1-\(zero)-1-2",
+                     "gloss1-\(zero)-7-1-9-12", "gloss1-\(zero)-7-01-2", "gloss1-\(zero)-7-1--2", "gloss1-\(zero)-99999999999-1-2",
+                     "gloss1-\(zero)-7-1-2\u{1b}[31m"]
         {
             #expect { try ExportCursor(text) } throws: { ($0 as? StoreError)?.code == .invalidCursor }
         }
@@ -149,11 +150,15 @@ struct ExportSnapshotTests {
                 try await store.putDocument(sampleDocument)
                 _ = try await Self.create(store, "security", label: "PERSON")
                 let cursor = try #require(try await Self.export(store).opening?.cursor)
-                let foreign = ExportCursor(database: UUID(), xmin: cursor.xmin, xmax: cursor.xmax, inProgress: [])
+                let foreign = ExportCursor(database: UUID(), databaseOID: cursor.databaseOID, xmin: cursor.xmin, xmax: cursor.xmax, inProgress: [])
                 await #expect { try await Self.export(store, since: foreign) } throws: {
                     ($0 as? StoreError)?.code == .invalidCursor && "\($0)".contains("another database")
                 }
-                let ahead = ExportCursor(database: cursor.database, xmin: cursor.xmax + 1_000, xmax: cursor.xmax + 1_000, inProgress: [])
+                let restored = ExportCursor(database: cursor.database, databaseOID: cursor.databaseOID &+ 1, xmin: cursor.xmin, xmax: cursor.xmax, inProgress: [])
+                await #expect { try await Self.export(store, since: restored) } throws: {
+                    ($0 as? StoreError)?.code == .invalidCursor && "\($0)".contains("restored from a dump")
+                }
+                let ahead = ExportCursor(database: cursor.database, databaseOID: cursor.databaseOID, xmin: cursor.xmax + 1_000, xmax: cursor.xmax + 1_000, inProgress: [])
                 await #expect { try await Self.export(store, since: ahead) } throws: {
                     ($0 as? StoreError)?.code == .invalidCursor && "\($0)".contains("ahead")
                 }

@@ -154,7 +154,7 @@ struct GlossdCommandTests {
             // Refusals: a bad cursor, another database's cursor, a folder that does not exist; nothing is left behind.
             let bad = try await Self.run(["export", "--since", "nonsense"] + common)
             #expect(bad.status == 64 && bad.output.contains("is not an export cursor"), "\(bad.output)")
-            let foreign = "gloss1-" + String(repeating: "0", count: 32) + "-1-2"
+            let foreign = "gloss1-" + String(repeating: "0", count: 32) + "-1-1-2"
             let refused = try await Self.run(["export", "--output", folder.appendingPathComponent("x.jsonl").path, "--since", foreign] + common)
             #expect(refused.status == 65 && refused.output.contains("invalid-cursor"), "\(refused.output)")
             let nowhere = try await Self.run(["export", "--output", "/nonexistent-folder/x.jsonl"] + common)
