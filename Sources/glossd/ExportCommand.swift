@@ -75,7 +75,8 @@ struct ExportCommand: AsyncParsableCommand {
 
     func units() throws -> OffsetUnits {
         var units: OffsetUnits = []
-        for name in (offsets ?? "").split(separator: ",", omittingEmptySubsequences: false) where offsets != nil {
+        guard let offsets else { return units }
+        for name in offsets.split(separator: ",", omittingEmptySubsequences: false) {
             switch name {
             case "utf16": units.insert(.utf16)
             case "utf8": units.insert(.utf8)
