@@ -14,5 +14,18 @@ public struct PeerError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A line that is not a peer message of this version.
     public static func malformed(_ message: String) -> PeerError { PeerError("peer-malformed", message) }
 
+    /// This site is shutting down (sent as `GOODBYE`, and recorded as the reason its links ended).
+    public static let shuttingDown = PeerError("shutting-down", "this site is shutting down")
+
+    /// The address was removed from this site's peer list (`glossd peer remove`), so its link was closed.
+    public static let removed = PeerError("peer-removed", "the address was removed from this site's peer list")
+
+    /// Whether redialing cannot help until an operator changes a configuration: the
+    /// peer is this site itself, speaks another protocol version, or greets with an
+    /// identity that clashes with this site's (docs/REPLICATION.md, "Identity").
+    public var isLasting: Bool {
+        ["same-site", "peer-version", "peer-identity", "identity-conflict", "peer-address"].contains(code)
+    }
+
     public var description: String { "\(code): \(message)" }
 }

@@ -121,6 +121,9 @@ public final class GlossServer: Service, Sendable {
             let open = self.sessions.withLock { Array($0.values) }
             Task { await withDiscardingTaskGroup { group in for session in open { group.addTask { await session.drain() } } } }
         }
+        // Dialed links say GOODBYE and record how they ended while the store still runs.
+        replicating?.cancel()
+        await replicating?.value
         context.logger.notice("stopped")
     }
 

@@ -30,6 +30,8 @@ final class Session: Sendable {
         var quitTag: String?
         var watchdog: Task<Void, Never>?
         var channel: (any Channel)?
+        /// The replication link this connection carries, once `PEER` was accepted.
+        var link: PeerLink?
     }
 
     let address: String
@@ -90,6 +92,11 @@ final class Session: Sendable {
                 maximumLineBytes: context.limits.maximumLineBytes, maximumDocumentBytes: context.limits.maximumDocumentBytes, outbox: outbox,
                 closeConnection: { channel.close(promise: nil) }, logger: logger
             )
+            let draining = state.withLock { state in
+                state.link = link
+                return state.draining
+            }
+            if draining { link.stop(.shuttingDown) }
             _ = await link.run(lines: &lines, registry: replication.registry, incarnation: incarnation)
             state.withLock { $0.closing = true }
             outbox.finish()
@@ -447,7 +454,13 @@ final class Session: Sendable {
 
     /// Stops taking requests, lets those in flight finish (up to the grace period), then says goodbye.
     func drain() async {
-        state.withLock { $0.draining = true }
+        if let link = state.withLock({ state -> PeerLink? in
+            state.draining = true
+            return state.link
+        }) {
+            link.stop(.shuttingDown)
+            return
+        }
         let deadline = ContinuousClock.now + context.limits.shutdownGracePeriod
         while state.withLock({ $0.inFlight > 0 }), ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))

@@ -12,14 +12,16 @@ struct Check: AsyncParsableCommand {
         discussion: """
             Exits 0 when everything matches, 1 when anything differs (the differences are listed).
 
-            With --against HOST:PORT it also asks that live peer site for the digest of each
-            document's annotations (over TLS, with this site's certificate) and lists the
-            documents that differ or that only one side holds. Sites that are still
-            exchanging operations differ for a moment; compare when writes are quiet.
+            With --against HOST:PORT it also asks that live peer site for the digest of each \
+            document's annotations (over TLS, with this site's certificate) and lists the \
+            documents that differ or that only one side holds. Sites that are still \
+            exchanging operations differ for a moment; compare when writes are quiet. \
+            Exits 69 when the peer cannot be asked (unreachable, another cluster, or this site itself).
 
             Example:
-              glossd check --database-url postgres://gloss@db/gloss --against paris.example.org:7433 \\
-                --certificate tokyo.pem --key tokyo-key.pem --cluster-ca cluster-ca.pem
+              glossd check --database-url postgres://gloss@db/gloss \\
+                --against paris.example.org:7433 --certificate tokyo.pem \\
+                --key tokyo-key.pem --cluster-ca cluster-ca.pem
             """
     )
 
@@ -34,14 +36,14 @@ struct Check: AsyncParsableCommand {
     @Option(help: "This site's private key (env GLOSS_TLS_KEY).")
     var key: String?
 
-    @OptionGroup var replication: ReplicationOptions
+    @OptionGroup var cluster: ClusterOptions
 
     func validate() throws {
         guard let against else { return }
         guard PeerAddress.split(against) != nil else { throw ValidationError(PeerAddress.refusal(against)) }
         let environment = ProcessInfo.processInfo.environment
         guard certificate ?? environment["GLOSS_TLS_CERT"] != nil, key ?? environment["GLOSS_TLS_KEY"] != nil,
-            replication.clusterCA ?? environment["GLOSS_CLUSTER_CA"] != nil
+            cluster.authorityFile != nil
         else {
             throw ValidationError("--against needs this site's --certificate, --key and --cluster-ca (or GLOSS_TLS_CERT, GLOSS_TLS_KEY, GLOSS_CLUSTER_CA)")
         }
@@ -63,7 +65,7 @@ struct Check: AsyncParsableCommand {
         if let against {
             let environment = ProcessInfo.processInfo.environment
             guard let certificate = certificate ?? environment["GLOSS_TLS_CERT"], let key = key ?? environment["GLOSS_TLS_KEY"],
-                let settings = try replication.settings(certificateFile: certificate, keyFile: key, limits: ServerLimits())
+                let settings = try cluster.site(certificateFile: certificate, keyFile: key)
             else {
                 throw ValidationError("--against needs this site's --certificate, --key and --cluster-ca (or GLOSS_TLS_CERT, GLOSS_TLS_KEY, GLOSS_CLUSTER_CA)")
             }

@@ -240,10 +240,16 @@ struct ReplicationTests {
     @Test("glossd check --against compares per-document digests with a live peer and lists the differences")
     func checkAgainstPeer() async throws {
         let cluster = try SiteCluster()
-        try await Self.withDatabases(2) { databases in
+        try await Self.withDatabases(3) { databases in
             let a = try await cluster.start("a", on: databases[0])
             let b = try await cluster.start("b", on: databases[1])
-            try await Self.stopping([a, b]) {
+            let foreign = try await SiteCluster().start("x", on: databases[2])
+            try await Self.stopping([a, b, foreign]) {
+                let itself = try await Self.check(a, against: a)
+                #expect(itself.status == 69 && itself.error.contains("same-site: 127.0.0.1:\(a.port) is site a, this site itself"), "\(itself)")
+                let stranger = try await Self.check(a, against: foreign)
+                #expect(stranger.status == 69 && stranger.error.contains("not signed by this site's cluster CA"), "\(stranger)")
+                #expect(!stranger.error.contains("SSL"), "\(stranger)")
                 let same = try await Self.check(a, against: b)
                 #expect(same.status == 0 && same.output.contains("0 documents: the same annotations here and at"), "\(same)")
                 _ = try await Self.add(a, as: "ana", quote: "Kishida’s", label: "PERSON")

@@ -32,7 +32,6 @@ final class PeerDialer: Sendable {
     /// Dials every configured peer until cancelled.
     func run() async {
         var running: [String: Task<Void, Never>] = [:]
-        defer { for task in running.values { task.cancel() } }
         while !Task.isCancelled {
             var addresses = Set(settings.peers)
             do throws(StoreError) {
@@ -45,15 +44,20 @@ final class PeerDialer: Sendable {
                 running[address] = Task { await self.keepLinked(address) }
             }
             for (address, task) in running where !addresses.contains(address) {
+                logger.notice("peer removed from the list; closing its link", metadata: ["address": "\(address)"])
+                registry.stop(dialedAddress: address, reason: .removed)
                 task.cancel()
                 running[address] = nil
             }
             do {
                 try await Task.sleep(for: settings.peerListInterval)
             } catch {
-                return
+                break
             }
         }
+        // Shutting down: every link says GOODBYE and records how it ended before this returns.
+        for task in running.values { task.cancel() }
+        for task in running.values { await task.value }
     }
 
     /// Dials `address` again and again, waiting longer after each failure (reset after a link that lasted).
@@ -74,10 +78,23 @@ final class PeerDialer: Sendable {
                 do { try await Task.sleep(for: settings.lockRetryInterval) } catch { return }
                 continue
             }
+            // Shutting down, or the address was removed: nothing to redial.
+            if Task.isCancelled { return }
             if ContinuousClock.now - started > .seconds(30) { failures = 0 }
             failures += 1
-            let delay = Self.backoff(failures: failures, minimum: settings.minimumBackoff, maximum: settings.maximumBackoff)
-            logger.warning("peer link down; redialing", metadata: ["address": "\(address)", "reason": "\(ended)", "in-ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"])
+            let delay: Duration
+            if ended.isLasting {
+                delay = settings.lastingRefusalRetry
+                logger.error(
+                    "peer link refused for a reason redialing cannot fix; fix the configuration named in the reason",
+                    metadata: ["address": "\(address)", "reason": "\(ended)", "retry-in-s": "\(delay.components.seconds)"]
+                )
+            } else {
+                delay = Self.backoff(failures: failures, minimum: settings.minimumBackoff, maximum: settings.maximumBackoff)
+                logger.warning(
+                    "peer link down; redialing", metadata: ["address": "\(address)", "reason": "\(ended)", "in-ms": "\(Int(delay / .milliseconds(1)))"]
+                )
+            }
             do {
                 try await Task.sleep(for: delay)
             } catch {
@@ -102,21 +119,26 @@ final class PeerDialer: Sendable {
         do {
             channel = try await PeerConnection.open(host: host, port: port, settings: settings, maximumLineBytes: limits.maximumLineBytes)
         } catch {
-            return PeerError("peer-unreachable", "cannot connect to \(address): \(error)")
+            return PeerError("peer-unreachable", "cannot connect: \(ConnectionFailure.describe(error, peer: address))")
         }
         let outbox = Outbox(maximumQueuedEvents: .max, maximumQueuedBytes: Int.max / 2)
         let result: PeerError
         do {
             result = try await channel.executeThenClose { inbound, outbound in
                 let writer = Task { await outbox.run { try await outbound.write($0) } }
-                defer {
-                    outbox.finish()
+                let ended = await self.speak(over: inbound, outbox: outbox, channel: channel.channel, address: address)
+                // Let the last lines (GOODBYE) go out, for a second at most.
+                outbox.finish()
+                let deadline = Task {
+                    try? await Task.sleep(for: .seconds(1))
                     writer.cancel()
                 }
-                return await self.speak(over: inbound, outbox: outbox, channel: channel.channel, address: address)
+                await writer.value
+                deadline.cancel()
+                return ended
             }
         } catch {
-            result = PeerError("peer-closed", "the connection to \(address) failed: \(error)")
+            result = PeerError("peer-closed", "the connection failed: \(ConnectionFailure.describe(error, peer: address))")
         }
         return result
     }
@@ -130,7 +152,8 @@ final class PeerDialer: Sendable {
         do {
             guard case .line? = try await lines.next() else { return PeerError("peer-closed", "\(address) closed before greeting") }
         } catch {
-            return PeerError("peer-unreachable", "TLS with \(address) failed: \(error)")
+            if Task.isCancelled { return .shuttingDown }
+            return PeerError("peer-unreachable", ConnectionFailure.describe(error, peer: address))
         }
         let remoteSite: String
         do {
@@ -155,7 +178,8 @@ final class PeerDialer: Sendable {
                 break
             }
         } catch {
-            return PeerError("peer-closed", "\(address) failed before the link started: \(error)")
+            if Task.isCancelled { return .shuttingDown }
+            return PeerError("peer-closed", "before the link started: \(ConnectionFailure.describe(error, peer: address))")
         }
         let link = PeerLink(
             remoteSite: remoteSite, address: address, direction: .dialed, store: store, settings: settings, maximumLineBytes: limits.maximumLineBytes,

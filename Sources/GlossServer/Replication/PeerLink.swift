@@ -56,6 +56,10 @@ final class PeerLink: Sendable {
         var pushed: [AnnotationOperation] = []
         /// More were committed than ``PeerLink/pushLimit`` meanwhile: the sender reads the log instead.
         var pushOverflowed = false
+        /// Why this side ends the link, once it decided to (``PeerLink/stop(_:)``).
+        var stopping: PeerError?
+        /// `GOODBYE` was sent: a link says it once.
+        var saidGoodbye = false
     }
 
     init(
@@ -163,7 +167,9 @@ final class PeerLink: Sendable {
         ) {
             return fail(conflict)
         }
-        logger.notice("linked", metadata: ["address": "\(address)", "direction": "\(direction.rawValue)", "their-replica": "\(theirs.replica)"])
+        // The peer reviews this side's greeting too: its first message is GOODBYE when it refuses,
+        // anything else when it accepts. A ping makes that first message come at once.
+        outbox.send([PeerMessage.ping(0).line])
         do throws(StoreError) {
             try await store.recordPeerReplica(theirs.replica, site: theirs.site)
         } catch {
@@ -176,7 +182,7 @@ final class PeerLink: Sendable {
             group.addTask { await self.send(after: theirs) }
             group.addTask { await self.tick() }
             group.addTask { await self.acknowledge(commits) }
-            let received = await self.receive(&lines, committing: commitQueue)
+            let received = await self.receive(&lines, committing: commitQueue, from: theirs)
             commitQueue.finish()
             group.cancelAll()
             // A silent peer or a failing sender closes the connection; their reason is the real one.
@@ -185,17 +191,53 @@ final class PeerLink: Sendable {
             return cause ?? received
         }
         registry.remove(self)
-        await record(state: "down", vector: nil, error: ended.description)
+        // Recorded even when the link ends because its task was cancelled (shutting down, peer removed).
+        await Task { await self.record(state: "down", vector: nil, error: ended.description) }.value
         logger.notice("link ended", metadata: ["reason": "\(ended)"])
         return ended
     }
 
-    /// Sends `GOODBYE` with `error` and returns it.
+    /// Sends `GOODBYE` with `error` (the first time only: a link says it once) and returns it.
     @discardableResult
     func fail(_ error: PeerError) -> PeerError {
-        logger.warning("closing the link", metadata: ["code": "\(error.code)", "reason": "\(error.message)"])
+        let first = state.withLock { state in
+            defer { state.saidGoodbye = true }
+            return !state.saidGoodbye
+        }
+        guard first else { return error }
+        if error == .shuttingDown {
+            logger.notice("closing the link", metadata: ["code": "\(error.code)", "reason": "\(error.message)"])
+        } else {
+            logger.warning("closing the link", metadata: ["code": "\(error.code)", "reason": "\(error.message)"])
+        }
         outbox.send([PeerMessage.goodbye(code: error.code, message: error.message).line])
         return error
+    }
+
+    /// Ends the link from this side: says `GOODBYE` with `reason`, which becomes the
+    /// reason the link ended, and closes the connection once the goodbye is written
+    /// (after a second at most, for a peer that does not read).
+    func stop(_ reason: PeerError) {
+        state.withLock { $0.stopping = $0.stopping ?? reason }
+        fail(reason)
+        let (outbox, closeConnection) = (outbox, closeConnection)
+        Task {
+            await outbox.waitUntilDrained(below: 1)
+            closeConnection()
+        }
+        Task {
+            try? await Task.sleep(for: .seconds(1))
+            closeConnection()
+        }
+    }
+
+    /// Why reading stopped with `error` (nil: the connection ended): this side's own
+    /// reason when it is stopping or shutting down, else the connection's failure in words.
+    private func readFailure(_ error: (any Error)?) -> PeerError {
+        if let stopping = state.withLock({ $0.stopping }) { return stopping }
+        if Task.isCancelled || error is CancellationError { return .shuttingDown }
+        guard let error else { return PeerError("peer-closed", "the peer closed the connection") }
+        return PeerError("peer-closed", "the connection ended: \(ConnectionFailure.describe(error))")
     }
 
     // MARK: Receiving
@@ -204,10 +246,11 @@ final class PeerLink: Sendable {
     /// are committed in order, up to ``ReplicationSettings/window`` at once (the group
     /// committer may store several in one transaction); ``acknowledge(_:)`` answers each.
     private func receive<Lines: AsyncIteratorProtocol>(
-        _ lines: inout Lines, committing queue: AsyncStream<Commit>.Continuation
+        _ lines: inout Lines, committing queue: AsyncStream<Commit>.Continuation, from theirs: PeerHello
     ) async -> PeerError where Lines.Element == InboundLine {
         var operations: [AnnotationOperation] = []
         var room = applied.makeAsyncIterator()
+        var accepted = false
         while true {
             let message: PeerMessage?
             do {
@@ -215,7 +258,11 @@ final class PeerLink: Sendable {
             } catch {
                 return fail(error)
             }
-            guard let message else { return PeerError("peer-closed", "the peer closed the connection") }
+            guard let message else { return readFailure(nil) }
+            if !accepted, !message.isGoodbye {
+                accepted = true
+                logger.notice("linked", metadata: ["address": "\(address)", "direction": "\(direction.rawValue)", "their-replica": "\(theirs.replica)"])
+            }
             do throws(StoreError) {
                 switch message {
                 case .hello:
@@ -300,7 +347,7 @@ final class PeerLink: Sendable {
         do {
             item = try await lines.next()
         } catch {
-            throw PeerError("peer-closed", "the connection ended: \(error)")
+            throw readFailure(error)
         }
         guard let item else { return nil }
         state.withLock { $0.lastHeard = .now }
@@ -452,5 +499,13 @@ final class PeerLink: Sendable {
         } catch {
             logger.debug("cannot record the link's state", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+extension PeerMessage {
+    /// Whether this is `GOODBYE` (or the server's `* BYE`).
+    fileprivate var isGoodbye: Bool {
+        if case .goodbye = self { return true }
+        return false
     }
 }

@@ -32,6 +32,12 @@ final class PeerRegistry: Sendable {
         links.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(link)) }
     }
 
+    /// Ends the link this site dialed to `address`, if one runs, saying `reason` to the peer.
+    func stop(dialedAddress address: String, reason: PeerError) {
+        let running = links.withLock { links in links.values.filter { $0.direction == .dialed && $0.address == address } }
+        for entry in running { entry.link.stop(reason) }
+    }
+
     /// Wakes every link's sender: something was committed (by another process, say).
     func wakeAll() {
         for entry in links.withLock({ Array($0.values) }) { entry.link.nudge() }

@@ -33,6 +33,9 @@ public struct ReplicationSettings: Sendable {
     /// The first and the largest wait before redialing a peer; waits double with each failure, with jitter.
     public var minimumBackoff: Duration = .milliseconds(250)
     public var maximumBackoff: Duration = .seconds(30)
+    /// The wait before redialing a peer that refused the link for a lasting reason
+    /// (``PeerError/isLasting``: the peer is this site, or their identities clash).
+    public var lastingRefusalRetry: Duration = .seconds(600)
     /// At start, how long local writes of a site that has linked before wait for a peer's
     /// greeting to show whether this database is behind its own history (restored or copied).
     public var identityWait: Duration = .seconds(10)

@@ -1,0 +1,120 @@
+import Foundation
+import NIOCore
+import NIOSSL
+@testable import GlossServer
+import GlossTestSupport
+import Testing
+
+/// How links end, as operators read it: each side's recorded last error and its
+/// log say what happened in words, with stable codes, never a library's names.
+@Suite("How links end", .serialized, .timeLimit(.minutes(5)))
+struct LinkEndingTests {
+    /// Names that mean an error reached the operator unexplained.
+    static let rawNames = ["CancellationError", "uncleanShutdown", "NIOSSL", "BoringSSL", "IOError("]
+
+    /// The last error `database` recorded for its link with `site`.
+    static func lastError(in database: TestDatabase, of site: String) async throws -> String {
+        for code in ["shutting-down", "peer-closed", "peer-removed"] {
+            let matches = try await database.count("SELECT count(*) FROM peer_sites WHERE site = '\(site)' AND last_error LIKE '\(code):%'")
+            if matches == 1 { return code }
+        }
+        return "other"
+    }
+
+    /// Waits up to `limit` until `database` records the link with `site` ended with `code`.
+    static func waitForLastError(_ code: String, in database: TestDatabase, of site: String, within limit: Duration = .seconds(15)) async throws -> String {
+        let deadline = ContinuousClock.now + limit
+        var last = ""
+        repeat {
+            last = try await lastError(in: database, of: site)
+            if last == code { return last }
+            try await Task.sleep(for: .milliseconds(200))
+        } while ContinuousClock.now < deadline
+        return last
+    }
+
+    @Test("A site shutting down says GOODBYE shutting-down on every link, both sides record it; a killed peer is peer-closed in words")
+    func shutdownAndCrash() async throws {
+        let cluster = try SiteCluster()
+        try await ReplicationTests.withDatabases(2) { databases in
+            let a = try await cluster.start("a", on: databases[0])
+            let b = try await cluster.start("b", on: databases[1], peers: [a])
+            try await ReplicationTests.stopping([a, b]) {
+                _ = try await ReplicationTests.settledPeers(at: b, count: 1)
+                // b dialed a: b stopping ends a dialed link, a stopping an accepted one.
+                #expect(await b.stop() == 0)
+                #expect(try await Self.waitForLastError("shutting-down", in: databases[0], of: "b") == "shutting-down", "\(a.log.suffix(2_000))")
+                #expect(try await Self.lastError(in: databases[1], of: "a") == "shutting-down", "\(b.log.suffix(2_000))")
+                try await b.relaunch()
+                _ = try await ReplicationTests.settledPeers(at: b, count: 1)
+                #expect(await a.stop() == 0)
+                #expect(try await Self.waitForLastError("shutting-down", in: databases[1], of: "a") == "shutting-down", "\(b.log.suffix(2_000))")
+                #expect(try await Self.lastError(in: databases[0], of: "b") == "shutting-down", "\(a.log.suffix(2_000))")
+                try await a.relaunch()
+                _ = try await ReplicationTests.settledPeers(at: b, count: 1)
+                await a.kill()
+                #expect(try await Self.waitForLastError("peer-closed", in: databases[1], of: "a") == "peer-closed", "\(b.log.suffix(2_000))")
+                for site in [a, b] {
+                    for name in Self.rawNames { #expect(!site.log.contains(name), "\(name) in \(site.log.suffix(3_000))") }
+                }
+            }
+        }
+    }
+
+    @Test("A peer removed with glossd peer remove is closed as peer-removed, and not redialed")
+    func removedPeer() async throws {
+        let cluster = try SiteCluster()
+        try await ReplicationTests.withDatabases(2) { databases in
+            let a = try await cluster.start("a", on: databases[0])
+            let b = try await cluster.start("b", on: databases[1])
+            try await ReplicationTests.stopping([a, b]) {
+                let address = "127.0.0.1:\(a.port)"
+                let added = try await Binaries.run("glossd", ["peer", "add", address, "--database-url", databases[1].url])
+                #expect(added.status == 0, "\(added)")
+                _ = try await ReplicationTests.settledPeers(at: b, count: 1)
+                let removed = try await Binaries.run("glossd", ["peer", "remove", address, "--database-url", databases[1].url])
+                #expect(removed.status == 0, "\(removed)")
+                #expect(try await Self.waitForLastError("peer-removed", in: databases[0], of: "b") == "peer-removed", "\(a.log.suffix(2_000))")
+                #expect(try await Self.lastError(in: databases[1], of: "a") == "peer-removed", "\(b.log.suffix(2_000))")
+                try await Task.sleep(for: .seconds(2))
+                #expect(b.log.contains("code=peer-removed"), "\(b.log.suffix(2_000))")
+                #expect(!b.log.contains("redialing"), "\(b.log.suffix(2_000))")
+            }
+        }
+    }
+
+    @Test("A site listing its own address is refused as same-site once, and waits long before dialing it again")
+    func sameSiteNotRedialed() async throws {
+        let cluster = try SiteCluster()
+        try await ReplicationTests.withDatabases(1) { databases in
+            let a = try await cluster.start("a", on: databases[0])
+            try await ReplicationTests.stopping([a]) {
+                let added = try await Binaries.run("glossd", ["peer", "add", "127.0.0.1:\(a.port)", "--database-url", databases[0].url])
+                #expect(added.status == 0, "\(added)")
+                let deadline = ContinuousClock.now + .seconds(15)
+                while ContinuousClock.now < deadline, !a.log.contains("redialing cannot fix") { try await Task.sleep(for: .milliseconds(200)) }
+                // With back-off alone it would have dialed about ten times in these four seconds.
+                try await Task.sleep(for: .seconds(4))
+                let refusals = a.log.components(separatedBy: "redialing cannot fix").count - 1
+                #expect(refusals == 1, "\(a.log.suffix(3_000))")
+                #expect(a.log.contains("same-site"), "\(a.log.suffix(3_000))")
+                #expect(!a.log.contains("peer link down; redialing"), "\(a.log.suffix(3_000))")
+            }
+        }
+    }
+}
+
+/// Connection failures in words, without a socket.
+@Suite("Connection failures in words")
+struct ConnectionFailureTests {
+    @Test("TLS endings and refusals are explained; none shows a library's type names")
+    func explained() {
+        let unclean = ConnectionFailure.describe(NIOSSLError.uncleanShutdown, peer: "paris:7433")
+        #expect(unclean == "paris:7433 closed the connection without ending TLS (it stopped, crashed or lost its network)")
+        let closed = ConnectionFailure.describe(ChannelError.ioOnClosedChannel)
+        #expect(closed == "the connection to the peer is closed")
+        let unknown = ConnectionFailure.describe(NIOSSLError.handshakeFailed(.sslError([])), peer: "paris:7433")
+        #expect(unknown == "TLS handshake with paris:7433 failed")
+        for text in [unclean, closed, unknown] { #expect(!text.contains("NIO") && !text.contains("SSL")) }
+    }
+}
