@@ -159,7 +159,7 @@ var package = Package(
         ),
         .testTarget(
             name: "GlossExportTests",
-            dependencies: ["GlossExport", "GlossCore"],
+            dependencies: ["GlossExport", "GlossCore", "GlossTestSupport"],
             swiftSettings: sharedSettings
         ),
         .testTarget(

@@ -8,11 +8,12 @@ import GlossStore
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export annotations from the database to JSON Lines or CSV, from one consistent snapshot.",
+        abstract: "Export annotations from the database to JSON Lines, W3C Web Annotation JSON-LD or CSV, from one consistent snapshot.",
         discussion: """
             Reads PostgreSQL directly (a read-only standby will do), streams with flat memory, and
             writes --output only when complete (an interrupted export leaves nothing at that name).
-            Offsets count code points; --offsets utf16,utf8 adds UTF-16 units and UTF-8 bytes.
+            Offsets count code points; --offsets utf16,utf8 adds UTF-16 units and UTF-8 bytes (JSON Lines and CSV; \
+            the W3C TextPositionSelector counts code points, as the model says).
             Every export ends with a cursor (the JSON Lines end line, and the last line on standard
             error): the next export with --since CURSOR returns exactly what changed after it,
             deletions as records with deleted true. Formats and fields: docs/EXPORT.md.
@@ -20,17 +21,18 @@ struct ExportCommand: AsyncParsableCommand {
             Examples:
               glossd export --database-url postgres://gloss@db/gloss --project news --output news.jsonl
               glossd export --database-url postgres://gloss@db/gloss --format csv --label PERSON --output people.csv
+              glossd export --database-url postgres://gloss@db/gloss --format w3c --output news.jsonld
               glossd export --database-url postgres://gloss@db/gloss --since gloss1-… --output changes.jsonl
             """
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case jsonl, csv
+        case jsonl, w3c, csv
     }
 
     @OptionGroup var store: StoreOptions
 
-    @Option(help: "jsonl (JSON Lines, gloss.export/1) or csv (RFC 4180).")
+    @Option(help: "jsonl (JSON Lines, gloss.export/1), w3c (W3C Web Annotation JSON-LD: an AnnotationCollection in pages) or csv (RFC 4180).")
     var format: Format = .jsonl
 
     @Option(help: "The file to write (default: standard output).")
@@ -63,7 +65,9 @@ struct ExportCommand: AsyncParsableCommand {
     func validate() throws {
         if !document.isEmpty, project == nil { throw ValidationError("--document needs --project: document ids are unique within a project") }
         if let status, ReviewStatus(rawValue: status) == nil { throw ValidationError("--status must be open, accepted or rejected") }
-        _ = try units()
+        if try !units().isEmpty, format == .w3c {
+            throw ValidationError("--offsets applies to jsonl and csv: the W3C TextPositionSelector counts code points, as the Web Annotation model says")
+        }
         if let since {
             do {
                 _ = try ExportCursor(since)

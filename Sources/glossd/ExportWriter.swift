@@ -20,6 +20,8 @@ final class ExportWriter: @unchecked Sendable {
     func run(_ store: GlossStore, filter: AnnotationFilter, since: ExportCursor?) async throws -> (count: Int, cursor: ExportCursor) {
         let json = JSONLinesFormat(units: units)
         let csv = CSVFormat(units: units)
+        var w3c = WebAnnotationFormat()
+        let now = HLCTimestamp(milliseconds: UInt64(Date().timeIntervalSince1970 * 1000), logical: 0)
         var progress = ExportProgress()
         var count = 0
         var cursor: ExportCursor?
@@ -27,7 +29,8 @@ final class ExportWriter: @unchecked Sendable {
             cursor = opening.cursor
             progress.start(total: opening.total)
             switch format {
-            case .jsonl: try file.write(json.header(exportedAt: HLCTimestamp(milliseconds: UInt64(Date().timeIntervalSince1970 * 1000), logical: 0)))
+            case .jsonl: try file.write(json.header(exportedAt: now))
+            case .w3c: try file.write(w3c.header())
             case .csv: try file.write(csv.header())
             }
         } row: { row in
@@ -35,6 +38,7 @@ final class ExportWriter: @unchecked Sendable {
             let item = ExportItem(view: view, documentTitle: row.documentTitle, documentSHA256: row.documentSHA256, offsets: self.offsets(for: row))
             switch self.format {
             case .jsonl: try self.file.write(json.record(item))
+            case .w3c: try self.file.write(w3c.record(item))
             case .csv: try self.file.write(try csv.record(item))
             }
             count += 1
@@ -42,7 +46,11 @@ final class ExportWriter: @unchecked Sendable {
         }
         progress.finish()
         guard let cursor else { throw ExportFileError("the export ended before it began") }
-        if format == .jsonl { try file.write(json.end(count: count, cursor: cursor.description)) }
+        switch format {
+        case .jsonl: try file.write(json.end(count: count, cursor: cursor.description))
+        case .w3c: try file.write(w3c.end(exportedAt: now, cursor: cursor.description))
+        case .csv: break
+        }
         return (count, cursor)
     }
 

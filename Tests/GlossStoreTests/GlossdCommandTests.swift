@@ -98,7 +98,7 @@ struct GlossdCommandTests {
         #expect(refused.status != 0 && refused.output.contains("not signed by the cluster CA"), "\(refused.output)")
     }
 
-    @Test("glossd export writes JSON Lines and CSV atomically, ends with a cursor, and --since returns exactly what changed")
+    @Test("glossd export writes JSON Lines, W3C JSON-LD and CSV atomically, ends with a cursor, and --since returns exactly what changed")
     func export() async throws {
         try await withTestDatabase { database in
             let ids = try await database.withStore { store in
@@ -151,6 +151,21 @@ struct GlossdCommandTests {
             let rows = try await Binaries.run(executable: "/usr/bin/env", ["python3", "-c", "import csv,sys; r=list(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8'))); print(len(r), r[0]['label'])", csv])
             #expect(rows.output.trimmingCharacters(in: .whitespacesAndNewlines) == "3 '=X", "\(rows.output)\(rows.error)")
 
+            let w3c = folder.appendingPathComponent("all.jsonld").path
+            #expect(try await Self.run(["export", "--format", "w3c", "--output", w3c] + common).status == 0)
+            let read = try Python.run(
+                """
+                import json, sys
+                d = json.load(open(sys.argv[1], encoding='utf-8'))
+                graph = d['@graph']
+                quotes = sorted(s['exact'] for p in graph if p['type'] == 'AnnotationPage' for a in p['items'] for s in a['target']['selector'] if s['type'] == 'TextQuoteSelector')
+                print(json.dumps([graph[-1]['total'], quotes, graph[-1]['cursor'].startswith('gloss1-')]))
+                """, [w3c]
+            )
+            #expect(String(decoding: read.output, as: UTF8.self) == "[3, [\"Japan\", \"Kishida\\u2019s\", \"security\"], true]\n", "\(read.error)")
+            let unitsRefused = try await Self.run(["export", "--format", "w3c", "--offsets", "utf16"] + common)
+            #expect(unitsRefused.status == 64 && unitsRefused.output.contains("--offsets applies to jsonl and csv"), "\(unitsRefused.output)")
+
             // Refusals: a bad cursor, another database's cursor, a folder that does not exist; nothing is left behind.
             let bad = try await Self.run(["export", "--since", "nonsense"] + common)
             #expect(bad.status == 64 && bad.output.contains("is not an export cursor"), "\(bad.output)")
@@ -159,7 +174,7 @@ struct GlossdCommandTests {
             #expect(refused.status == 65 && refused.output.contains("invalid-cursor"), "\(refused.output)")
             let nowhere = try await Self.run(["export", "--output", "/nonexistent-folder/x.jsonl"] + common)
             #expect(nowhere.status == 64 && nowhere.output.contains("cannot create a file in /nonexistent-folder"), "\(nowhere.output)")
-            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["all.csv", "all.jsonl", "changes.jsonl"])
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["all.csv", "all.jsonl", "all.jsonld", "changes.jsonl"])
         }
     }
 

@@ -16,3 +16,21 @@ require_swift() {
 samples_folder() {
   if [ -f ../shared/corpus/japan-us-2plus2.txt ]; then echo ../shared/corpus; else echo Samples; fi
 }
+
+# The outside consumers the tests read exports with (pyld for JSON-LD, bratly for
+# brat standoff), pinned, in a virtual environment inside the build folder;
+# exports GLOSS_TEST_PYTHON, the interpreter that has them.
+python_tools() {
+  local venv=.build/python-tools
+  local wanted="pyld==3.3.0 bratly==0.1.4"
+  if [ ! -f "$venv/installed" ] || [ "$(cat "$venv/installed")" != "$wanted" ]; then
+    command -v python3 >/dev/null 2>&1 || die "python3 is needed by the format tests (Python's csv, pyld, bratly)"
+    rm -rf "$venv"
+    python3 -m venv "$venv" || die "cannot make a Python virtual environment in $venv"
+    # shellcheck disable=SC2086
+    "$venv/bin/pip" install --quiet --disable-pip-version-check $wanted || die "cannot install $wanted from PyPI"
+    echo "$wanted" > "$venv/installed"
+  fi
+  GLOSS_TEST_PYTHON="$PWD/$venv/bin/python"
+  export GLOSS_TEST_PYTHON
+}
