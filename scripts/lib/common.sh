@@ -22,7 +22,7 @@ samples_folder() {
 # exports GLOSS_TEST_PYTHON, the interpreter that has them.
 python_tools() {
   local venv=.build/python-tools
-  local wanted="pyld==3.3.0 bratly==0.1.4"
+  local wanted="pyld==3.3.0 bratly==0.1.4 bratly-io-fs==0.1.4"
   if [ ! -f "$venv/installed" ] || [ "$(cat "$venv/installed")" != "$wanted" ]; then
     command -v python3 >/dev/null 2>&1 || die "python3 is needed by the format tests (Python's csv, pyld, bratly)"
     rm -rf "$venv"
