@@ -8,7 +8,7 @@ import GlossStore
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export annotations from the database to JSON Lines, W3C Web Annotation JSON-LD or CSV, from one consistent snapshot.",
+        abstract: "Export annotations from the database to JSON Lines, W3C Web Annotation JSON-LD, CSV or brat standoff, from one consistent snapshot.",
         discussion: """
             Reads PostgreSQL directly (a read-only standby will do), streams with flat memory, and
             writes --output only when complete (an interrupted export leaves nothing at that name).
@@ -22,17 +22,18 @@ struct ExportCommand: AsyncParsableCommand {
               glossd export --database-url postgres://gloss@db/gloss --project news --output news.jsonl
               glossd export --database-url postgres://gloss@db/gloss --format csv --label PERSON --output people.csv
               glossd export --database-url postgres://gloss@db/gloss --format w3c --output news.jsonld
+              glossd export --database-url postgres://gloss@db/gloss --format brat --output news.tar
               glossd export --database-url postgres://gloss@db/gloss --since gloss1-… --output changes.jsonl
             """
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case jsonl, w3c, csv
+        case jsonl, w3c, csv, brat
     }
 
     @OptionGroup var store: StoreOptions
 
-    @Option(help: "jsonl (JSON Lines, gloss.export/1), w3c (W3C Web Annotation JSON-LD: an AnnotationCollection in pages) or csv (RFC 4180).")
+    @Option(help: "jsonl (JSON Lines, gloss.export/1), w3c (W3C Web Annotation JSON-LD: an AnnotationCollection in pages), csv (RFC 4180) or brat (standoff .txt and .ann per document, in a tar file).")
     var format: Format = .jsonl
 
     @Option(help: "The file to write (default: standard output).")
@@ -65,8 +66,11 @@ struct ExportCommand: AsyncParsableCommand {
     func validate() throws {
         if !document.isEmpty, project == nil { throw ValidationError("--document needs --project: document ids are unique within a project") }
         if let status, ReviewStatus(rawValue: status) == nil { throw ValidationError("--status must be open, accepted or rejected") }
-        if try !units().isEmpty, format == .w3c {
-            throw ValidationError("--offsets applies to jsonl and csv: the W3C TextPositionSelector counts code points, as the Web Annotation model says")
+        if try !units().isEmpty, format == .w3c || format == .brat {
+            throw ValidationError("--offsets applies to jsonl and csv: W3C and brat offsets count code points, as those formats say")
+        }
+        if format == .brat, since != nil || includeDeleted {
+            throw ValidationError("brat shows annotations as they stand: --since and --include-deleted need jsonl, w3c or csv, which mark deletions")
         }
         if let since {
             do {

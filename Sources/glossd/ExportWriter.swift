@@ -9,6 +9,10 @@ final class ExportWriter: @unchecked Sendable {
     private let units: OffsetUnits
     private let file: ExportFile
     private var index: (key: DocumentKey, offsets: OffsetIndex)?
+    private var brat = BratFormat()
+    /// The document whose annotations brat is gathering (rows come in document order), with its text.
+    private var bratDocument: (key: DocumentKey, text: String, items: [ExportItem])?
+    private let modifiedSeconds = UInt64(Date().timeIntervalSince1970)
 
     init(format: ExportCommand.Format, units: OffsetUnits, file: ExportFile) {
         self.format = format
@@ -25,13 +29,14 @@ final class ExportWriter: @unchecked Sendable {
         var progress = ExportProgress()
         var count = 0
         var cursor: ExportCursor?
-        try await store.export(filter, since: since, withText: !units.isEmpty) { opening in
+        try await store.export(filter, since: since, withText: !units.isEmpty || format == .brat) { opening in
             cursor = opening.cursor
             progress.start(total: opening.total)
             switch format {
             case .jsonl: try file.write(json.header(exportedAt: now))
             case .w3c: try file.write(w3c.header())
             case .csv: try file.write(csv.header())
+            case .brat: break
             }
         } row: { row in
             guard let view = row.state.view else { return }
@@ -39,6 +44,7 @@ final class ExportWriter: @unchecked Sendable {
             switch self.format {
             case .jsonl: try self.file.write(json.record(item))
             case .w3c: try self.file.write(w3c.record(item))
+            case .brat: try self.gather(item, of: row)
             case .csv: try self.file.write(try csv.record(item))
             }
             count += 1
@@ -50,8 +56,30 @@ final class ExportWriter: @unchecked Sendable {
         case .jsonl: try file.write(json.end(count: count, cursor: cursor.description))
         case .w3c: try file.write(w3c.end(exportedAt: now, cursor: cursor.description))
         case .csv: break
+        case .brat:
+            try writeBratDocument()
+            try file.write(TarArchive.entry(path: "annotation.conf", contents: brat.configuration(), modifiedSeconds: modifiedSeconds))
+            try file.write(TarArchive.end)
         }
         return (count, cursor)
+    }
+
+    /// Adds a brat item to its document's files, writing the previous document's once a new one begins.
+    private func gather(_ item: ExportItem, of row: ExportRow) throws {
+        if bratDocument?.key != row.position.document {
+            try writeBratDocument()
+            bratDocument = (row.position.document, row.text?.text ?? "", [])
+        }
+        bratDocument?.items.append(item)
+    }
+
+    /// The gathered document's `PROJECT/DOCUMENT.txt` and `.ann`, as tar entries.
+    private func writeBratDocument() throws {
+        guard let document = bratDocument else { return }
+        bratDocument = nil
+        let base = "\(document.key.project.rawValue)/\(document.key.document.rawValue)"
+        try file.write(TarArchive.entry(path: base + ".txt", contents: Array(document.text.utf8), modifiedSeconds: modifiedSeconds))
+        try file.write(TarArchive.entry(path: base + ".ann", contents: brat.annotations(document.items), modifiedSeconds: modifiedSeconds))
     }
 
     /// The offset index of the row's document, built once per document (rows come in document order).

@@ -98,7 +98,7 @@ struct GlossdCommandTests {
         #expect(refused.status != 0 && refused.output.contains("not signed by the cluster CA"), "\(refused.output)")
     }
 
-    @Test("glossd export writes JSON Lines, W3C JSON-LD and CSV atomically, ends with a cursor, and --since returns exactly what changed")
+    @Test("glossd export writes JSON Lines, W3C JSON-LD, CSV and brat atomically, ends with a cursor, and --since returns exactly what changed")
     func export() async throws {
         try await withTestDatabase { database in
             let ids = try await database.withStore { store in
@@ -163,6 +163,27 @@ struct GlossdCommandTests {
                 """, [w3c]
             )
             #expect(String(decoding: read.output, as: UTF8.self) == "[3, [\"Japan\", \"Kishida\\u2019s\", \"security\"], true]\n", "\(read.error)")
+            let tar = folder.appendingPathComponent("all.tar").path
+            #expect(try await Self.run(["export", "--format", "brat", "--output", tar] + common).status == 0)
+            let standoff = try Python.run(
+                """
+                import json, sys, tarfile
+                from bratly import EntityAnnotation
+                from bratly.io import parse_ann_file
+                t = tarfile.open(sys.argv[1])
+                files = {m.name: t.extractfile(m).read().decode('utf-8') for m in t.getmembers()}
+                text = files['news/article.txt']
+                entities = [a for a in parse_ann_file(files['news/article.ann'], 'x', False, False, False).annotations if isinstance(a, EntityAnnotation)]
+                print(json.dumps([sorted(files), sorted(e.content for e in entities), all(e.content == ' '.join(text[f.start:f.end] for f in e.fragments) for e in entities)]))
+                """, [tar]
+            )
+            #expect(
+                String(decoding: standoff.output, as: UTF8.self)
+                    == "[[\"annotation.conf\", \"news/article.ann\", \"news/article.txt\"], [\"Japan\", \"Kishida\\u2019s\", \"security\"], true]\n",
+                "\(standoff.error)"
+            )
+            let bratSince = try await Self.run(["export", "--format", "brat", "--since", cursor] + common)
+            #expect(bratSince.status == 64 && bratSince.output.contains("brat shows annotations as they stand"), "\(bratSince.output)")
             let unitsRefused = try await Self.run(["export", "--format", "w3c", "--offsets", "utf16"] + common)
             #expect(unitsRefused.status == 64 && unitsRefused.output.contains("--offsets applies to jsonl and csv"), "\(unitsRefused.output)")
 
@@ -174,7 +195,7 @@ struct GlossdCommandTests {
             #expect(refused.status == 65 && refused.output.contains("invalid-cursor"), "\(refused.output)")
             let nowhere = try await Self.run(["export", "--output", "/nonexistent-folder/x.jsonl"] + common)
             #expect(nowhere.status == 64 && nowhere.output.contains("cannot create a file in /nonexistent-folder"), "\(nowhere.output)")
-            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["all.csv", "all.jsonl", "all.jsonld", "changes.jsonl"])
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["all.csv", "all.jsonl", "all.jsonld", "all.tar", "changes.jsonl"])
         }
     }
 
