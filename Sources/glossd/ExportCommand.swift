@@ -10,20 +10,23 @@ struct ExportCommand: AsyncParsableCommand {
         commandName: "export",
         abstract: "Export annotations from the database to JSON Lines, W3C Web Annotation JSON-LD, CSV or brat standoff, from one consistent snapshot.",
         discussion: """
-            Reads PostgreSQL directly (a read-only standby will do), streams with flat memory, and
-            writes --output only when complete (an interrupted export leaves nothing at that name).
-            Offsets count code points; --offsets utf16,utf8 adds UTF-16 units and UTF-8 bytes (JSON Lines and CSV; \
-            the W3C TextPositionSelector counts code points, as the model says).
-            Every export ends with a cursor (the JSON Lines end line, and the last line on standard
-            error): the next export with --since CURSOR returns exactly what changed after it,
-            deletions as records with deleted true. Formats and fields: docs/EXPORT.md.
+            Reads PostgreSQL directly (a read-only standby will do), streams with flat memory, \
+            and writes --output only when complete (an interrupted export leaves nothing at \
+            that name).
 
-            Examples:
-              glossd export --database-url postgres://gloss@db/gloss --project news --output news.jsonl
-              glossd export --database-url postgres://gloss@db/gloss --format csv --label PERSON --output people.csv
-              glossd export --database-url postgres://gloss@db/gloss --format w3c --output news.jsonld
-              glossd export --database-url postgres://gloss@db/gloss --format brat --output news.tar
-              glossd export --database-url postgres://gloss@db/gloss --since gloss1-… --output changes.jsonl
+            Offsets count code points; --offsets utf16,utf8 adds UTF-16 units and UTF-8 bytes \
+            (JSON Lines and CSV; W3C and brat offsets count code points, as those formats say).
+
+            Every export ends with a cursor (the JSON Lines end line, and the last line on \
+            standard error): the next export with --since CURSOR returns exactly what changed \
+            after it, deletions as records with deleted true. Formats and fields: docs/EXPORT.md.
+
+            Examples (DB=postgres://gloss@db/gloss):
+              glossd export --database-url $DB --project news --output news.jsonl
+              glossd export --database-url $DB --format csv --label PERSON -o people.csv
+              glossd export --database-url $DB --format w3c --output news.jsonld
+              glossd export --database-url $DB --format brat --output news.tar
+              glossd export --database-url $DB --since gloss1-… --output changes.jsonl
             """
     )
 
@@ -36,7 +39,7 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "jsonl (JSON Lines, gloss.export/1), w3c (W3C Web Annotation JSON-LD: an AnnotationCollection in pages), csv (RFC 4180) or brat (standoff .txt and .ann per document, in a tar file).")
     var format: Format = .jsonl
 
-    @Option(help: "The file to write (default: standard output).")
+    @Option(name: [.customShort("o"), .long], help: "The file to write (default: standard output).")
     var output: String?
 
     @Option(help: "Only this project's annotations.")
