@@ -8,7 +8,7 @@ import GlossStore
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export annotations from the database to JSON Lines, W3C Web Annotation JSON-LD, CSV or brat standoff, from one consistent snapshot.",
+        abstract: "Export annotations from the database to JSON Lines, W3C Web Annotation JSON-LD, CSV, brat standoff or an HTML report, from one consistent snapshot.",
         discussion: """
             Reads PostgreSQL directly (a read-only standby will do), streams with flat memory, \
             and writes --output only when complete (an interrupted export leaves nothing at \
@@ -26,17 +26,18 @@ struct ExportCommand: AsyncParsableCommand {
               glossd export --database-url $DB --format csv --label PERSON -o people.csv
               glossd export --database-url $DB --format w3c --output news.jsonld
               glossd export --database-url $DB --format brat --output news.tar
+              glossd export --database-url $DB --format html --output review.html
               glossd export --database-url $DB --since gloss1-… --output changes.jsonl
             """
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case jsonl, w3c, csv, brat
+        case jsonl, w3c, csv, brat, html
     }
 
     @OptionGroup var store: StoreOptions
 
-    @Option(help: "jsonl (JSON Lines, gloss.export/1), w3c (W3C Web Annotation JSON-LD: an AnnotationCollection in pages), csv (RFC 4180) or brat (standoff .txt and .ann per document, in a tar file).")
+    @Option(help: "jsonl (JSON Lines, gloss.export/1), w3c (W3C Web Annotation JSON-LD: an AnnotationCollection in pages), csv (RFC 4180), brat (standoff .txt and .ann per document, in a tar file) or html (a self-contained review report).")
     var format: Format = .jsonl
 
     @Option(name: [.customShort("o"), .long], help: "The file to write (default: standard output).")
@@ -69,11 +70,11 @@ struct ExportCommand: AsyncParsableCommand {
     func validate() throws {
         if !document.isEmpty, project == nil { throw ValidationError("--document needs --project: document ids are unique within a project") }
         if let status, ReviewStatus(rawValue: status) == nil { throw ValidationError("--status must be open, accepted or rejected") }
-        if try !units().isEmpty, format == .w3c || format == .brat {
-            throw ValidationError("--offsets applies to jsonl and csv: W3C and brat offsets count code points, as those formats say")
+        if try !units().isEmpty, format != .jsonl, format != .csv {
+            throw ValidationError("--offsets applies to jsonl and csv: W3C, brat and HTML offsets count code points, as those formats say")
         }
-        if format == .brat, since != nil || includeDeleted {
-            throw ValidationError("brat shows annotations as they stand: --since and --include-deleted need jsonl, w3c or csv, which mark deletions")
+        if format == .brat || format == .html, since != nil || includeDeleted {
+            throw ValidationError("\(format.rawValue) shows annotations as they stand: --since and --include-deleted need jsonl, w3c or csv, which mark deletions")
         }
         if let since {
             do {

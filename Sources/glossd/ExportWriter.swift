@@ -10,8 +10,9 @@ final class ExportWriter: @unchecked Sendable {
     private let file: ExportFile
     private var index: (key: DocumentKey, offsets: OffsetIndex)?
     private var brat = BratFormat()
-    /// The document whose annotations brat is gathering (rows come in document order), with its text.
-    private var bratDocument: (key: DocumentKey, text: String, items: [ExportItem])?
+    private let html = HTMLReportFormat()
+    /// The document whose annotations brat or the HTML report is gathering (rows come in document order), with its text.
+    private var gathered: (key: DocumentKey, text: DocumentText, title: String, items: [ExportItem])?
     private let modifiedSeconds = UInt64(Date().timeIntervalSince1970)
 
     init(format: ExportCommand.Format, units: OffsetUnits, file: ExportFile) {
@@ -29,7 +30,7 @@ final class ExportWriter: @unchecked Sendable {
         var progress = ExportProgress()
         var count = 0
         var cursor: ExportCursor?
-        try await store.export(filter, since: since, withText: !units.isEmpty || format == .brat) { opening in
+        try await store.export(filter, since: since, withText: !units.isEmpty || format == .brat || format == .html) { opening in
             cursor = opening.cursor
             progress.start(total: opening.total)
             switch format {
@@ -37,6 +38,7 @@ final class ExportWriter: @unchecked Sendable {
             case .w3c: try file.write(w3c.header())
             case .csv: try file.write(csv.header())
             case .brat: break
+            case .html: try file.write(self.html.header(generated: now))
             }
         } row: { row in
             guard let view = row.state.view else { return }
@@ -44,7 +46,7 @@ final class ExportWriter: @unchecked Sendable {
             switch self.format {
             case .jsonl: try self.file.write(json.record(item))
             case .w3c: try self.file.write(w3c.record(item))
-            case .brat: try self.gather(item, of: row)
+            case .brat, .html: try self.gather(item, of: row)
             case .csv: try self.file.write(try csv.record(item))
             }
             count += 1
@@ -56,29 +58,36 @@ final class ExportWriter: @unchecked Sendable {
         case .jsonl: try file.write(json.end(count: count, cursor: cursor.description))
         case .w3c: try file.write(w3c.end(exportedAt: now, cursor: cursor.description))
         case .csv: break
+        case .html:
+            try writeGatheredDocument()
+            try file.write(html.end(count: count, cursor: cursor.description))
         case .brat:
-            try writeBratDocument()
+            try writeGatheredDocument()
             try file.write(TarArchive.entry(path: "annotation.conf", contents: brat.configuration(), modifiedSeconds: modifiedSeconds))
             try file.write(TarArchive.end)
         }
         return (count, cursor)
     }
 
-    /// Adds a brat item to its document's files, writing the previous document's once a new one begins.
+    /// Adds an item to its document's, writing the previous document once a new one begins.
     private func gather(_ item: ExportItem, of row: ExportRow) throws {
-        if bratDocument?.key != row.position.document {
-            try writeBratDocument()
-            bratDocument = (row.position.document, row.text?.text ?? "", [])
+        if gathered?.key != row.position.document {
+            try writeGatheredDocument()
+            gathered = (row.position.document, row.text ?? DocumentText(""), row.documentTitle, [])
         }
-        bratDocument?.items.append(item)
+        gathered?.items.append(item)
     }
 
-    /// The gathered document's `PROJECT/DOCUMENT.txt` and `.ann`, as tar entries.
-    private func writeBratDocument() throws {
-        guard let document = bratDocument else { return }
-        bratDocument = nil
+    /// The gathered document: brat's `PROJECT/DOCUMENT.txt` and `.ann` as tar entries, or the report's section.
+    private func writeGatheredDocument() throws {
+        guard let document = gathered else { return }
+        gathered = nil
+        if format == .html {
+            try file.write(html.document(document.items, text: document.text, key: document.key, title: document.title))
+            return
+        }
         let base = "\(document.key.project.rawValue)/\(document.key.document.rawValue)"
-        try file.write(TarArchive.entry(path: base + ".txt", contents: Array(document.text.utf8), modifiedSeconds: modifiedSeconds))
+        try file.write(TarArchive.entry(path: base + ".txt", contents: Array(document.text.text.utf8), modifiedSeconds: modifiedSeconds))
         try file.write(TarArchive.entry(path: base + ".ann", contents: brat.annotations(document.items), modifiedSeconds: modifiedSeconds))
     }
 

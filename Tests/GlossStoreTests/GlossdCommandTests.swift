@@ -98,7 +98,7 @@ struct GlossdCommandTests {
         #expect(refused.status != 0 && refused.output.contains("not signed by the cluster CA"), "\(refused.output)")
     }
 
-    @Test("glossd export writes JSON Lines, W3C JSON-LD, CSV and brat atomically, ends with a cursor, and --since returns exactly what changed")
+    @Test("glossd export writes JSON Lines, W3C JSON-LD, CSV, brat and HTML atomically, ends with a cursor, and --since returns exactly what changed")
     func export() async throws {
         try await withTestDatabase { database in
             let ids = try await database.withStore { store in
@@ -182,6 +182,11 @@ struct GlossdCommandTests {
                     == "[[\"annotation.conf\", \"news/article.ann\", \"news/article.txt\"], [\"Japan\", \"Kishida\\u2019s\", \"security\"], true]\n",
                 "\(standoff.error)"
             )
+            let report = folder.appendingPathComponent("review.html").path
+            #expect(try await Self.run(["export", "--format", "html", "-o", report] + common).status == 0)
+            let page = try String(contentsOfFile: report, encoding: .utf8)
+            #expect(page.hasPrefix("<!DOCTYPE html>") && page.hasSuffix("</html>\n") && page.contains("<h2><bdi>Article</bdi></h2>"))
+            #expect(ids.allSatisfy { page.contains("id=\"a-\($0)\"") } && !page.contains("http://") && !page.contains("https://"))
             let bratSince = try await Self.run(["export", "--format", "brat", "--since", cursor] + common)
             #expect(bratSince.status == 64 && bratSince.output.contains("brat shows annotations as they stand"), "\(bratSince.output)")
             let unitsRefused = try await Self.run(["export", "--format", "w3c", "--offsets", "utf16"] + common)
@@ -195,7 +200,7 @@ struct GlossdCommandTests {
             #expect(refused.status == 65 && refused.output.contains("invalid-cursor"), "\(refused.output)")
             let nowhere = try await Self.run(["export", "--output", "/nonexistent-folder/x.jsonl"] + common)
             #expect(nowhere.status == 64 && nowhere.output.contains("cannot create a file in /nonexistent-folder"), "\(nowhere.output)")
-            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["all.csv", "all.jsonl", "all.jsonld", "all.tar", "changes.jsonl"])
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["all.csv", "all.jsonl", "all.jsonld", "all.tar", "changes.jsonl", "review.html"])
         }
     }
 

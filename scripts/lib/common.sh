@@ -34,3 +34,16 @@ python_tools() {
   GLOSS_TEST_PYTHON="$PWD/$venv/bin/python"
   export GLOSS_TEST_PYTHON
 }
+
+# Headless Chromium, which the HTML report's test renders the report with: Debian's
+# package, installed when missing (as root, as CI runs).
+chromium_tool() {
+  command -v chromium >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null \
+      || die "cannot install Debian's chromium package"
+  else
+    die "the HTML report's test needs headless Chromium: install Debian's chromium package (or set GLOSS_TEST_CHROMIUM)"
+  fi
+}
