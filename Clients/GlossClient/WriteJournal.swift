@@ -67,6 +67,26 @@ public struct WriteJournal: Sendable {
         }.sorted { ($0.created, $0.key) < ($1.created, $1.key) }
     }
 
+    /// What became of an earlier run of the same request: still pending, or answered.
+    public enum Earlier: Sendable {
+        /// Still pending (perhaps being sent by another command right now): send it again, under its key.
+        case pending(PendingWrite)
+        /// Answered (by another command, since): its answer.
+        case answered(PendingWrite)
+    }
+
+    /// The earlier run of the same request as `identity` for `server`, if any.
+    ///
+    /// Pending writes are looked at first: ``markAnswered(_:answer:at:)`` stores
+    /// the answer before it removes the pending write, so looking in this order a
+    /// write being answered by another command at this moment is always found, in
+    /// one place or the other; the other order could miss it in between and send
+    /// the request again under a new key.
+    public func earlier(sameAs identity: String, server: String, now: Date = Date()) -> Earlier? {
+        if let write = pending(sameAs: identity, server: server) { return .pending(write) }
+        return answered(sameAs: identity, server: server, now: now).map(Earlier.answered)
+    }
+
     /// The pending write of the same request as `identity` for `server`, if there is one.
     public func pending(sameAs identity: String, server: String) -> PendingWrite? {
         pending().first { $0.request == identity && $0.server == server }

@@ -33,10 +33,17 @@ struct Writer {
         let request = Request(tag: "-", command: command, revision: revision)
         let identity = PendingWrite.identity(of: request)
         let journal = Session.journal(of: profileName)
-        if let earlier = (session?.sentPending[identity]) ?? journal.answered(sameAs: identity, server: profile.server)?.answer.flatMap({ try? LineParser.parse($0) }) {
-            return Response(lines: [], reply: Self.markedReplayed(earlier))
+        if let sent = session?.sentPending[identity] { return Response(lines: [], reply: Self.markedReplayed(sent)) }
+        var pending: PendingWrite?
+        switch journal.earlier(sameAs: identity, server: profile.server) {
+        case .pending(let write)?:
+            pending = write
+        case .answered(let write)?:
+            if let answer = write.answer.flatMap({ try? LineParser.parse($0) }) { return Response(lines: [], reply: Self.markedReplayed(answer)) }
+        case nil:
+            break
         }
-        var entry = journal.pending(sameAs: identity, server: profile.server)
+        var entry = pending
             ?? PendingWrite(
                 key: "cli-" + UUID().uuidString.lowercased(), request: request, server: profile.server,
                 summary: Self.summary(of: Array(CommandLine.arguments.dropFirst()))

@@ -50,6 +50,33 @@ struct WriteJournalTests {
         #expect(journal.pending(sameAs: PendingWrite.identity(of: try add("other")), server: "h:1") == nil)
     }
 
+    @Test("A run of a write another command is answering right now finds it: pending while both copies exist, answered after")
+    func earlierWhileAnswered() throws {
+        let journal = journal()
+        let request = try add("race")
+        let identity = PendingWrite.identity(of: request)
+        let write = PendingWrite(key: "cli-7", request: request, server: "h:1", summary: "add")
+        try journal.record(write)
+        // The moment inside markAnswered: the answer is stored, the pending file not yet removed.
+        var answered = write
+        answered.answer = "- OK id=x"
+        answered.answered = Date()
+        let copy = WriteJournal(folder: journal.folder.appendingPathComponent("answered"))
+        try copy.record(answered)
+        guard case .pending(let found)? = journal.earlier(sameAs: identity, server: "h:1") else {
+            Issue.record("the pending write must be found first, so it is sent again under its key")
+            return
+        }
+        #expect(found.key == "cli-7")
+        journal.remove(key: "cli-7")
+        guard case .answered(let done)? = journal.earlier(sameAs: identity, server: "h:1") else {
+            Issue.record("once the pending write is gone, its answer is found")
+            return
+        }
+        #expect(done.key == "cli-7" && done.answer == "- OK id=x")
+        #expect(journal.earlier(sameAs: identity, server: "other:2") == nil)
+    }
+
     @Test("A damaged file is skipped, not fatal")
     func damaged() throws {
         let journal = journal()
