@@ -232,20 +232,21 @@ extension GlossStore {
         return UInt64(found.first ?? 0)
     }
 
-    /// Records a link's state with a peer site: its address, state, last heard vector, last error, operations sent.
+    /// Records a link's state with a peer site: its address, state, last heard vector, last error,
+    /// operations sent, and when the peer was last heard (`lastContact`, shown as last contact).
     public func recordPeerStatus(
-        site: String, state: String, address: String, vector: VersionVector?, error: String?, operationsOut: Int64
+        site: String, state: String, address: String, vector: VersionVector?, error: String?, operationsOut: Int64, lastContact: Date = Date()
     ) async throws(StoreError) {
         let vectorText = vector?.compactText
         try await execute(
             """
             INSERT INTO peer_sites AS s (site, state, address, vector, last_error, operations_out, last_contact_at)
-            VALUES (\(site), \(state), \(address), \(vectorText ?? ""), \(error ?? ""), \(operationsOut), now())
+            VALUES (\(site), \(state), \(address), \(vectorText ?? ""), \(error ?? ""), \(operationsOut), \(lastContact))
             ON CONFLICT (site) DO UPDATE SET
                 state = excluded.state, address = excluded.address,
                 vector = CASE WHEN \(vectorText == nil) THEN s.vector ELSE excluded.vector END,
                 last_error = CASE WHEN \(error == nil) THEN s.last_error ELSE excluded.last_error END,
-                operations_out = s.operations_out + excluded.operations_out, last_contact_at = now()
+                operations_out = s.operations_out + excluded.operations_out, last_contact_at = excluded.last_contact_at
             """,
             doing: "recording a peer's state"
         )

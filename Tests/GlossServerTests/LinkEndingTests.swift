@@ -104,6 +104,62 @@ struct LinkEndingTests {
     }
 }
 
+extension LinkEndingTests {
+    /// A loopback port that accepts connections (the kernel completes them) and never says a word.
+    static func silentListener() throws -> (socket: Int32, port: Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard fd >= 0, bound == 0, listen(fd, 16) == 0 else { throw ServerTestError("cannot listen on loopback") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
+    @Test("Last contact is when the peer was last heard: it stands still while the peer is frozen, and moves again once it is back")
+    func lastContactIsLastHeard() async throws {
+        let cluster = try SiteCluster()
+        try await ReplicationTests.withDatabases(2) { databases in
+            let a = try await cluster.start("a", on: databases[0])
+            let b = try await cluster.start("b", on: databases[1], peers: [a])
+            try await ReplicationTests.stopping([a, b]) {
+                _ = try await ReplicationTests.settledPeers(at: b, count: 1)
+                let contact = "SELECT (extract(epoch FROM last_contact_at) * 1000)::bigint FROM peer_sites WHERE site = 'b'"
+                kill(b.pid, SIGSTOP)
+                try await Task.sleep(for: .seconds(6))
+                let frozen = try await databases[0].count(contact)
+                try await Task.sleep(for: .seconds(4))
+                #expect(try await databases[0].count(contact) == frozen, "nothing was heard from the frozen peer")
+                kill(b.pid, SIGCONT)
+                try await Task.sleep(for: .seconds(8))
+                #expect(try await databases[0].count(contact) > frozen, "heard again")
+            }
+        }
+    }
+
+    @Test("A peer that accepts and never completes TLS is given up on after 10 s, by the dialer (and redialed) and by check --against")
+    func silentPeer() async throws {
+        let (fd, port) = try Self.silentListener()
+        defer { close(fd) }
+        let cluster = try SiteCluster()
+        try await ReplicationTests.withDatabases(1) { databases in
+            let a = try await cluster.start("a", on: databases[0], arguments: ["--peer", "127.0.0.1:\(port)"])
+            try await ReplicationTests.stopping([a]) {
+                let started = ContinuousClock.now
+                let checked = try await ReplicationTests.check(a, againstAddress: "127.0.0.1:\(port)")
+                #expect(checked.status == 69 && checked.error.contains("did not complete TLS and greet within 10 s"), "\(checked)")
+                #expect(ContinuousClock.now - started < .seconds(30))
+                let deadline = ContinuousClock.now + .seconds(30)
+                while ContinuousClock.now < deadline, !a.log.contains("did not complete TLS and answer PEER within 10 s") { try await Task.sleep(for: .milliseconds(200)) }
+                #expect(a.log.contains("peer link down; redialing") && a.log.contains("did not complete TLS and answer PEER within 10 s"), "\(a.log.suffix(2_000))")
+            }
+        }
+    }
+}
+
 /// Connection failures in words, without a socket.
 @Suite("Connection failures in words")
 struct ConnectionFailureTests {
@@ -115,6 +171,8 @@ struct ConnectionFailureTests {
         #expect(closed == "the connection to the peer is closed")
         let unknown = ConnectionFailure.describe(NIOSSLError.handshakeFailed(.sslError([])), peer: "paris:7433")
         #expect(unknown == "TLS handshake with paris:7433 failed")
-        for text in [unclean, closed, unknown] { #expect(!text.contains("NIO") && !text.contains("SSL")) }
+        let refused = ConnectionFailure.describe(IOError(errnoCode: ECONNREFUSED, reason: "connect"), peer: "paris:7433")
+        #expect(refused == "paris:7433: connection refused")
+        for text in [unclean, closed, unknown, refused] { #expect(!text.contains("NIO") && !text.contains("SSL")) }
     }
 }

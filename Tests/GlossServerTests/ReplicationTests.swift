@@ -142,9 +142,14 @@ struct ReplicationTests {
 
     /// `glossd check` of `site`'s database against a live peer, with `site`'s certificate.
     static func check(_ site: ServerProcess, against peer: ServerProcess) async throws -> (status: Int32, output: String, error: String) {
+        try await check(site, againstAddress: "127.0.0.1:\(peer.port)")
+    }
+
+    /// `glossd check` of `site`'s database against `address`, with `site`'s certificate.
+    static func check(_ site: ServerProcess, againstAddress address: String) async throws -> (status: Int32, output: String, error: String) {
         let file = { (name: String) in site.folder.appendingPathComponent(name).path }
         return try await Binaries.run("glossd", [
-            "check", "--database-url", site.database.url, "--against", "127.0.0.1:\(peer.port)", "--certificate", file("server.pem"),
+            "check", "--database-url", site.database.url, "--against", address, "--certificate", file("server.pem"),
             "--key", file("server-key.pem"), "--cluster-ca", file("ca.pem"),
         ])
     }

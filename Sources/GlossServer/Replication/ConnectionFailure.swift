@@ -14,17 +14,26 @@ enum ConnectionFailure {
         case NIOSSLError.handshakeFailed(let cause):
             return handshake(cause, peer: peer)
         case let error as IOError:
-            return "\(peer): \(error.description)"
+            return "\(peer): \(reason(errno: error.errnoCode))"
         case ChannelError.ioOnClosedChannel, ChannelError.alreadyClosed, ChannelError.eof:
             return "the connection to \(peer) is closed"
         case ChannelError.connectTimeout:
             return "\(peer) did not accept the connection in time"
         case let error as NIOConnectionError:
-            let reasons = error.connectionErrors.map { "\($0.target): \(describe($0.error, peer: "\($0.target)"))" }
-            return reasons.isEmpty ? "cannot reach \(peer) (no address for host \(error.host))" : "cannot reach \(peer): " + reasons.joined(separator: "; ")
+            var reasons: [String] = []
+            for failure in error.connectionErrors {
+                let reason = (failure.error as? IOError).map { Self.reason(errno: $0.errnoCode) } ?? describe(failure.error, peer: peer)
+                if !reasons.contains(reason) { reasons.append(reason) }
+            }
+            return reasons.isEmpty ? "cannot reach \(peer): no address for host \(error.host)" : "cannot reach \(peer): " + reasons.joined(separator: "; ")
         default:
             return "\(peer): \(error)"
         }
+    }
+
+    /// The system's words for `errno`, in lower case ("connection refused").
+    static func reason(errno code: CInt) -> String {
+        String(cString: strerror(code)).lowercased()
     }
 
     /// A failed TLS handshake: the reason BoringSSL names (`CERTIFICATE_VERIFY_FAILED`, an alert), explained.

@@ -148,11 +148,19 @@ final class PeerDialer: Sendable {
         over inbound: NIOAsyncChannelInboundStream<InboundLine>, outbox: Outbox, channel: any Channel, address: String
     ) async -> PeerError {
         var lines = inbound.makeAsyncIterator()
+        // A peer that accepts the connection but never completes TLS or answers PEER
+        // (not a glossd port, or a stopped process) is given up on, and redialed.
+        let deadline = HandshakeDeadline(channel: channel, limit: settings.handshakeTimeout)
+        defer { deadline.cancel() }
+        let late = PeerError(
+            "peer-unreachable", "\(address) did not complete TLS and answer PEER within \(settings.handshakeTimeout.components.seconds) s (is it a glossd port, and is that glossd running?)"
+        )
         // The greeting arrives once the TLS handshake is done; only then is the server's certificate known.
         do {
-            guard case .line? = try await lines.next() else { return PeerError("peer-closed", "\(address) closed before greeting") }
+            guard case .line? = try await lines.next() else { return deadline.expired ? late : PeerError("peer-closed", "\(address) closed before greeting") }
         } catch {
             if Task.isCancelled { return .shuttingDown }
+            if deadline.expired { return late }
             return PeerError("peer-unreachable", ConnectionFailure.describe(error, peer: address))
         }
         let remoteSite: String
@@ -168,7 +176,7 @@ final class PeerDialer: Sendable {
         do {
             while true {
                 guard case .line(let bytes)? = try await lines.next() else {
-                    return PeerError("peer-closed", "\(address) closed before answering PEER")
+                    return deadline.expired ? late : PeerError("peer-closed", "\(address) closed before answering PEER")
                 }
                 let line = try LineParser.parse(bytes.readableBytesView, maximumLength: limits.maximumLineBytes)
                 guard line.tag == "p1" else { continue }
@@ -179,8 +187,10 @@ final class PeerDialer: Sendable {
             }
         } catch {
             if Task.isCancelled { return .shuttingDown }
+            if deadline.expired { return late }
             return PeerError("peer-closed", "before the link started: \(ConnectionFailure.describe(error, peer: address))")
         }
+        deadline.cancel()
         let link = PeerLink(
             remoteSite: remoteSite, address: address, direction: .dialed, store: store, settings: settings, maximumLineBytes: limits.maximumLineBytes,
             maximumDocumentBytes: limits.maximumDocumentBytes, outbox: outbox, closeConnection: { channel.close(promise: nil) }, logger: logger

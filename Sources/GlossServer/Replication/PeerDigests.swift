@@ -16,6 +16,8 @@ public enum PeerDigests {
         } catch {
             throw ServerSetupError("cannot connect: \(ConnectionFailure.describe(error, peer: address))")
         }
+        let deadline = HandshakeDeadline(channel: channel.channel, limit: settings.handshakeTimeout)
+        defer { deadline.cancel() }
         do {
             return try await channel.executeThenClose { inbound, outbound in
                 var digests: [String: String] = [:]
@@ -25,6 +27,7 @@ public enum PeerDigests {
                     if !greeted {
                         // The greeting arrives once the TLS handshake is done; only then is the peer's certificate known.
                         greeted = true
+                        deadline.cancel()
                         try await refuseSelf(channel.channel, address: address, site: settings.site)
                         try await outbound.write(ByteBuffer(string: Request(tag: "d1", command: .digests).line.description + "\n"))
                         continue
@@ -37,13 +40,19 @@ public enum PeerDigests {
                         return digests
                     }
                 }
+                if deadline.expired { throw late(address, settings) }
                 throw ServerSetupError("\(address) closed the connection before answering")
             }
         } catch let error as ServerSetupError {
             throw error
         } catch {
+            if deadline.expired { throw late(address, settings) }
             throw ServerSetupError(ConnectionFailure.describe(error, peer: address))
         }
+    }
+
+    private static func late(_ address: String, _ settings: ReplicationSettings) -> ServerSetupError {
+        ServerSetupError("\(address) did not complete TLS and greet within \(settings.handshakeTimeout.components.seconds) s (is it a glossd port, and is that glossd running?)")
     }
 
     /// Throws when the peer's certificate names this site: comparing a site with itself finds nothing.

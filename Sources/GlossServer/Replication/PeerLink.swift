@@ -1,3 +1,4 @@
+import Foundation
 import GlossCore
 import GlossProtocol
 import GlossReplication
@@ -45,6 +46,8 @@ final class PeerLink: Sendable {
         /// Batches received and being committed, not yet acknowledged.
         var applying = 0
         var lastHeard = ContinuousClock.now
+        /// When the peer was last heard, on the wall clock, as `glossd peers` shows it.
+        var lastHeardAt = Date()
         var acknowledgedVector: VersionVector?
         var unrecordedOperationsOut: Int64 = 0
         var pingNumber: UInt64 = 0
@@ -350,7 +353,10 @@ final class PeerLink: Sendable {
             throw readFailure(error)
         }
         guard let item else { return nil }
-        state.withLock { $0.lastHeard = .now }
+        state.withLock { state in
+            state.lastHeard = .now
+            state.lastHeardAt = Date()
+        }
         switch item {
         case .tooLong(_, let length):
             throw PeerError("peer-line-too-long", "a peer line of \(length) bytes exceeds this site's limit of \(maximumLineBytes) (--max-line)")
@@ -490,12 +496,14 @@ final class PeerLink: Sendable {
 
     /// Writes the link's state for `glossd peers`; a failure to write is only logged.
     private func record(state linkState: String, vector: VersionVector?, error: String?) async {
-        let sent = state.withLock { state in
+        let (sent, heard) = state.withLock { state in
             defer { state.unrecordedOperationsOut = 0 }
-            return state.unrecordedOperationsOut
+            return (state.unrecordedOperationsOut, state.lastHeardAt)
         }
         do {
-            try await store.recordPeerStatus(site: remoteSite, state: linkState, address: address, vector: vector, error: error, operationsOut: sent)
+            try await store.recordPeerStatus(
+                site: remoteSite, state: linkState, address: address, vector: vector, error: error, operationsOut: sent, lastContact: heard
+            )
         } catch {
             logger.debug("cannot record the link's state", metadata: ["error": "\(error)"])
         }

@@ -33,6 +33,8 @@ public struct ReplicationSettings: Sendable {
     /// The first and the largest wait before redialing a peer; waits double with each failure, with jitter.
     public var minimumBackoff: Duration = .milliseconds(250)
     public var maximumBackoff: Duration = .seconds(30)
+    /// How long a dialed peer has to complete TLS and answer `PEER` (and `check --against` to be greeted).
+    public var handshakeTimeout: Duration = .seconds(10)
     /// The wait before redialing a peer that refused the link for a lasting reason
     /// (``PeerError/isLasting``: the peer is this site, or their identities clash).
     public var lastingRefusalRetry: Duration = .seconds(600)
