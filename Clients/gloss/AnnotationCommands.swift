@@ -42,7 +42,7 @@ struct Add: AsyncParsableCommand {
         discussion: """
             Examples:
               gloss add japan-us --quote "Lloyd Austin" --label PERSON
-              gloss add japan-us --quote China --occurrence 2 --label PLACE --note "second mention"
+              gloss add japan-us --quote China --occurrence 2 --label PLACE --note "again"
               gloss add japan-us --span 120:132 --label ORG --tag check --tag economy
             """
     )

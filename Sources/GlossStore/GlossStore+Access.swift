@@ -71,14 +71,34 @@ extension GlossStore {
     ///
     /// - Throws: ``StoreError/Code/alreadyExists`` when the name is taken, ``StoreError/Code/invalid`` for a bad name.
     public func addUser(_ name: String) async throws(StoreError) {
-        let length = name.unicodeScalars.count
-        guard (1...Limits.maximumAuthorLength).contains(length), !name.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }) else {
-            throw StoreError(.invalid, "user name \(Excerpt.quoted(name)) is not valid: use 1 to \(Limits.maximumAuthorLength) characters without spaces or control characters")
-        }
+        try Self.validateUserName(name)
         let inserted = try await rows(
             "INSERT INTO users (name) VALUES (\(name)) ON CONFLICT DO NOTHING RETURNING 1", as: Int32.self, doing: "creating a user"
         )
         guard !inserted.isEmpty else { throw StoreError(.alreadyExists, "user '\(name)' exists already") }
+    }
+
+    /// Creates `name` with `role` in `project` and issues their first token, in one
+    /// statement: all of it happens, or nothing (no user left without a role or a token).
+    ///
+    /// - Throws: ``StoreError/Code/invalid`` for a bad name, ``StoreError/Code/notFound``
+    ///   for an unknown project, ``StoreError/Code/alreadyExists`` when the user exists.
+    public func addUser(_ name: String, role: Role, in project: ProjectID, tokenLabel: String) async throws(StoreError) -> String {
+        try Self.validateUserName(name)
+        let (secretText, hash) = Self.newTokenSecret()
+        let found = try await rows(
+            """
+            WITH p AS (SELECT id FROM projects WHERE id = \(project.rawValue)),
+            u AS (INSERT INTO users (name) SELECT \(name) WHERE EXISTS (SELECT 1 FROM p) ON CONFLICT DO NOTHING RETURNING id),
+            r AS (INSERT INTO roles (user_id, project_id, role) SELECT u.id, p.id, \(role.rawValue) FROM u, p),
+            t AS (INSERT INTO tokens (user_id, token_hash, label) SELECT id, \(hash), \(tokenLabel) FROM u RETURNING id)
+            SELECT (SELECT count(*) FROM p)::bigint, coalesce((SELECT id FROM t), 0)::bigint
+            """,
+            as: (Int64, Int64).self, doing: "creating a user"
+        )
+        guard let (projects, token) = found.first, projects == 1 else { throw StoreError(.notFound, "no project '\(project)'") }
+        guard token != 0 else { throw StoreError(.alreadyExists, "user '\(name)' exists already") }
+        return "\(Self.tokenPrefix)\(token)_\(secretText)"
     }
 
     /// Gives `user` the role `role` in `project` (replacing any role they had there).
@@ -102,10 +122,7 @@ extension GlossStore {
     ///
     /// - Throws: ``StoreError/Code/notFound`` for an unknown user.
     public func issueToken(for user: String, label: String = "") async throws(StoreError) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let secret = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let secretText = Hex.encode(secret)
-        let hash = ByteBuffer(bytes: Array(SHA256.hash(data: Array(secretText.utf8))))
+        let (secretText, hash) = Self.newTokenSecret()
         let issued = try await rows(
             "INSERT INTO tokens (user_id, token_hash, label) SELECT id, \(hash), \(label) FROM users WHERE name = \(user) RETURNING id",
             as: Int64.self, doing: "issuing a token"
@@ -207,5 +224,23 @@ extension GlossStore {
             }
         }
         return roles
+    }
+}
+
+extension GlossStore {
+    /// Refuses a user name that is empty, too long, or holds spaces or control characters.
+    static func validateUserName(_ name: String) throws(StoreError) {
+        let length = name.unicodeScalars.count
+        guard (1...Limits.maximumAuthorLength).contains(length), !name.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }) else {
+            throw StoreError(.invalid, "user name \(Excerpt.quoted(name)) is not valid: use 1 to \(Limits.maximumAuthorLength) characters without spaces or control characters")
+        }
+    }
+
+    /// A new token's secret (32 random bytes, in hex) and the SHA-256 the database keeps of it.
+    static func newTokenSecret() -> (text: String, hash: ByteBuffer) {
+        var generator = SystemRandomNumberGenerator()
+        let secret = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let text = Hex.encode(secret)
+        return (text, ByteBuffer(bytes: Array(SHA256.hash(data: Array(text.utf8)))))
     }
 }

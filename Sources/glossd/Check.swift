@@ -42,11 +42,13 @@ struct Check: AsyncParsableCommand {
         guard let against else { return }
         guard PeerAddress.split(against) != nil else { throw ValidationError(PeerAddress.refusal(against)) }
         let environment = ProcessInfo.processInfo.environment
-        guard certificate ?? environment["GLOSS_TLS_CERT"] != nil, key ?? environment["GLOSS_TLS_KEY"] != nil,
+        guard let certificate = certificate ?? environment["GLOSS_TLS_CERT"], let key = key ?? environment["GLOSS_TLS_KEY"],
             cluster.authorityFile != nil
         else {
             throw ValidationError("--against needs this site's --certificate, --key and --cluster-ca (or GLOSS_TLS_CERT, GLOSS_TLS_KEY, GLOSS_CLUSTER_CA)")
         }
+        // Unreadable or foreign certificates are refused before the (long) rebuild, not after it.
+        _ = try cluster.site(certificateFile: certificate, keyFile: key)
     }
 
     func run() async throws {

@@ -24,8 +24,10 @@ struct Dev: AsyncParsableCommand {
             Examples:
               glossd dev --folder /tmp/gloss-dev --user ana:analyst --user ben:reviewer
               glossd cert ca --folder /tmp/gloss-ca
-              glossd dev --folder /tmp/site-a --site a --ca-folder /tmp/gloss-ca --port 7433
-              glossd dev --folder /tmp/site-b --site b --ca-folder /tmp/gloss-ca --port 7434 --peer 127.0.0.1:7433
+              glossd dev --folder /tmp/site-a --site a --ca-folder /tmp/gloss-ca \\
+                --port 7433
+              glossd dev --folder /tmp/site-b --site b --ca-folder /tmp/gloss-ca \\
+                --port 7434 --peer 127.0.0.1:7433
             """
     )
 

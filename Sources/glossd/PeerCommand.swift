@@ -69,10 +69,10 @@ struct PeersCommand: AsyncParsableCommand {
         commandName: "peers",
         abstract: "Show each peer site: link state, last contact, operations behind in each direction, last error.",
         discussion: """
-            Read from the database, so it works whether glossd runs or not. "to send" counts
-            operations this site holds that the peer lacked when last heard from; "to receive"
-            the reverse. A running link refreshes these every 2 s; a link not heard of for
-            10 s shows as down (the glossd that ran it stopped).
+            Read from the database, so it works whether glossd runs or not. "to send" counts \
+            operations this site holds that the peer lacked when last heard from; "to receive" \
+            the reverse. Last contact is when the peer was last heard. A running link refreshes \
+            these every 2 s; a link whose peer was not heard for 10 s shows as down.
             """
     )
     @OptionGroup var store: StoreOptions

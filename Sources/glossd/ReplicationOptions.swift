@@ -53,7 +53,7 @@ struct ReplicationOptions: ParsableArguments {
         }
         let peers = peer.isEmpty ? (environment["GLOSS_PEERS"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } : peer
         for address in peers where PeerAddress.split(address) == nil {
-            throw ValidationError(PeerAddress.refusal(address))
+            throw ValidationError(PeerAddress.refusal(address, option: peer.isEmpty ? "comma in GLOSS_PEERS" : "--peer"))
         }
         let minimumLine = limits.maximumDocumentBytes / 3 * 4 + 65_536
         guard limits.maximumLineBytes >= minimumLine else {

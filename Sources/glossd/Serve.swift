@@ -16,7 +16,8 @@ struct Serve: AsyncParsableCommand {
 
             Example:
               glossd serve --database-url postgres://gloss@db/gloss --replica-id tokyo \\
-                --certificate /etc/gloss/server.pem --key /etc/gloss/server-key.pem --host 0.0.0.0
+                --certificate /etc/gloss/server.pem --key /etc/gloss/server-key.pem \\
+                --host 0.0.0.0
             """
     )
 

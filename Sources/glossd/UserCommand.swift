@@ -16,14 +16,14 @@ struct UserCommand: AsyncParsableCommand {
             a revoked token's sessions are closed, new roles apply to the next request.
 
             Examples:
-              glossd user add ana --project news --role analyst     # prints ana's token
+              glossd user add ana --project news --role analyst   # prints a token
               glossd user grant ana --project archive --role reader
-              glossd user ungrant ana --project archive             # no role there any more
-              glossd user token ana --label laptop                  # another token
-              glossd user tokens ana                                # numbers, labels, last use
-              glossd user revoke ana --token 12                     # one token (a lost laptop)
-              glossd user revoke ana                                # every token of ana
-              glossd user disable ana                               # no access at all, until enable
+              glossd user ungrant ana --project archive           # no role there
+              glossd user token ana --label laptop                # another token
+              glossd user tokens ana                              # with last use
+              glossd user revoke ana --token 12                   # a lost laptop
+              glossd user revoke ana                              # every token
+              glossd user disable ana                             # until enable
               glossd user list
             """,
         subcommands: [Add.self, Grant.self, Ungrant.self, Token.self, Tokens.self, Revoke.self, Disable.self, Enable.self, List.self]
@@ -95,9 +95,7 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             let (projectID, role, name) = (try identifier { () throws(CoreError) in try ProjectID(project) }, try parseRole(role), name)
             let token = try await onStore(store) { store in
-                try await store.addUser(name)
-                try await store.grant(role, to: name, in: projectID)
-                return try await store.issueToken(for: name, label: "glossd user add")
+                try await store.addUser(name, role: role, in: projectID, tokenLabel: "glossd user add")
             }
             print("user \(name) is \(role.rawValue) in \(projectID); token (shown only now):")
             print(token)

@@ -43,6 +43,10 @@ struct GlossdCommandTests {
             #expect(noPort.status == 64 && noPort.output.contains("is not host:port"), "\(noPort.output)")
             let noCertificate = try await Self.run(["check", "--against", "127.0.0.1:1"] + common)
             #expect(noCertificate.status == 64 && noCertificate.output.contains("--certificate"), "\(noCertificate.output)")
+            let missing = try await Self.run(
+                ["check", "--against", "127.0.0.1:1", "--certificate", "/nonexistent/c.pem", "--key", "/nonexistent/k.pem", "--cluster-ca", "/nonexistent/ca.pem"] + common
+            )
+            #expect(missing.status == 64 && missing.output.contains("cannot read the cluster CA") && !missing.output.contains("annotations rebuilt"), "\(missing.output)")
 
             let badURL = try await Self.run(["check", "--database-url", "mysql://nope", "--replica-id", "x"])
             #expect(badURL.status != 0 && badURL.output.contains("postgres://"), "\(badURL.output)")
@@ -55,9 +59,10 @@ struct GlossdCommandTests {
             let common = ["--database-url", database.url]
             #expect(try await Self.run(["migrate", "--replica-id", "cli-test"] + common).status == 0)
             for junk in ["foo\u{1b}[31m:17501", "fo\no:17501", "\u{202e}evil:1", "[::1:17501", "::1:17501", "foo:17501,bar:17502", "foo:017502",
-                         "foo:+1", "foo:0", "foo:65536", "foo", ":80", ".foo:80", "foo bar:80", String(repeating: "h", count: 5_000) + ":80", "[zz::1]:80"]
+                         "foo:+1", "foo:0", "foo:65536", "foo", ":80", ".foo:80", "foo bar:80", String(repeating: "h", count: 5_000) + ":80", "[zz::1]:80",
+                         "a..b:80", "a.:80", "-a.b:80", "a-.b:80", String(repeating: "l", count: 64) + ".org:80"]
             {
-                let refused = try await Self.run(["peer", "add", junk] + common)
+                let refused = try await Self.run(["peer", "add"] + common + ["--", junk])
                 #expect(refused.status != 0 && refused.output.contains("is not host:port"), "\(Excerpt.of(junk)): \(refused.output)")
                 #expect(!refused.output.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x202E }, "\(refused.output)")
                 #expect(!refused.output.contains("23514"))
@@ -214,6 +219,10 @@ struct GlossdCommandTests {
             #expect(try await Self.run(["project", "add", "news"] + common).output.contains("already-exists"))
             #expect(try await Self.run(["project", "add", "bad/id"] + common).status != 0)
 
+            // A project that does not exist (yet: not replicated here) creates nothing, so the same command works later.
+            let early = try await Self.run(["user", "add", "ana", "--project", "later", "--role", "analyst"] + common)
+            #expect(early.status != 0 && early.output.contains("no project 'later'"), "\(early.output)")
+            #expect(!(try await Self.run(["user", "list"] + common).output.contains("ana")), "no user is left half made")
             let added = try await Self.run(["user", "add", "ana", "--project", "news", "--role", "analyst"] + common)
             #expect(added.status == 0, "\(added.output)")
             let token = try #require(added.output.split(separator: "\n").last.map(String.init))

@@ -201,7 +201,8 @@ final class PeerDialer: Sendable {
 }
 
 /// Peer addresses as operators write them: `host:port`, the host a DNS name or
-/// IPv4 address (letters, digits, `.`, `-`, `_`; at most 253 characters) or an
+/// IPv4 address (dot-separated labels of 1 to 63 letters, digits, `-` and `_`, not
+/// starting or ending with `-`; at most 253 characters) or an
 /// IPv6 address in brackets (`[::1]:7433`), the port 1-65535 in plain digits.
 public enum PeerAddress {
     /// The host and port of `address`; nil for anything else (control characters,
@@ -220,7 +221,9 @@ public enum PeerAddress {
             else { return nil }
             return (String(inner).lowercased(), port)
         }
-        guard (1...253).contains(host.utf8.count), let first = host.utf8.first, first != UInt8(ascii: "-"), first != UInt8(ascii: "."),
+        let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...253).contains(host.utf8.count),
+            labels.allSatisfy({ (1...63).contains($0.utf8.count) && $0.first != "-" && $0.last != "-" }),
             host.utf8.allSatisfy({ isHexDigit($0) || ($0 | 0x20 >= UInt8(ascii: "a") && $0 | 0x20 <= UInt8(ascii: "z")) || $0 == UInt8(ascii: ".")
                 || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") })
         else { return nil }
@@ -241,7 +244,9 @@ public enum PeerAddress {
 
 extension PeerAddress {
     /// Why `address` is refused, with it shown safely (control characters escaped, shortened).
-    public static func refusal(_ address: String) -> String {
-        "peer \(Excerpt.quoted(address, limit: 80)) is not host:port: a DNS name or IPv4 address (letters, digits, '.', '-', '_'), or an IPv6 address in brackets ([::1]:7433), then a port 1-65535; one address per --peer"
+    /// `option` names where the address came from (`--peer`, say), for the hint that it takes one address.
+    public static func refusal(_ address: String, option: String? = nil) -> String {
+        "peer \(Excerpt.quoted(address, limit: 80)) is not host:port: a DNS name or IPv4 address (dot-separated labels of letters, digits, '-', '_'), or an IPv6 address in brackets ([::1]:7433), then a port 1-65535"
+            + (option.map { "; one address per \($0)" } ?? "")
     }
 }
