@@ -46,13 +46,16 @@ public struct LiveLink: Sendable, Hashable {
     public var incarnation: UInt64
     /// Whether this side dialed it, and at which address (nil: the peer dialed in).
     public var dialedAddress: String?
+    /// The token of the database it greeted from (empty: not sent).
+    public var database: String
 
     /// Creates one.
-    public init(site: String, replica: ReplicaID, incarnation: UInt64, dialedAddress: String? = nil) {
+    public init(site: String, replica: ReplicaID, incarnation: UInt64, dialedAddress: String? = nil, database: String = "") {
         self.site = site
         self.replica = replica
         self.incarnation = incarnation
         self.dialedAddress = dialedAddress
+        self.database = database
     }
 
     /// Why `newcomer` may not run beside `running`, or nil when it may: one replica
@@ -70,6 +73,14 @@ public struct LiveLink: Sendable, Hashable {
             return PeerError(
                 "already-linked",
                 "site \(newcomer.site) is linked already through \(twin.dialedAddress ?? "another address"); \(address) reaches the same glossd: keep one of the two peer addresses"
+            )
+        }
+        if !newcomer.database.isEmpty,
+            let other = running.first(where: { $0.site == newcomer.site && !$0.database.isEmpty && $0.database != newcomer.database })
+        {
+            return PeerError(
+                "duplicate-site",
+                "site \(newcomer.site) greets from two databases at once (replica \(other.replica) from database \(other.database), replica \(newcomer.replica) from database \(newcomer.database)): two databases present one site's certificate; give each site its own (glossd cert issue --site NAME)"
             )
         }
         guard let twin = running.first(where: { $0.site == newcomer.site && $0.replica == newcomer.replica && $0.incarnation != newcomer.incarnation })

@@ -12,6 +12,7 @@ extension PeerMessage {
                 [
                     ("version", String(hello.version)), ("site", hello.site), ("replica", hello.replica.rawValue),
                     ("incarnation", String(hello.incarnation)), ("vector", hello.vector.compactText), ("catalog", String(hello.catalogCursor)),
+                    ("database", hello.database), ("catalogof", hello.catalogDatabase),
                 ]
             )
         case .project(let id, let title):
@@ -63,7 +64,8 @@ extension PeerMessage {
             let hello = PeerHello(
                 version: Int(clamping: version), site: try fields.site("site"), replica: try fields.identifier("replica", ReplicaID.init),
                 incarnation: try fields.number("incarnation"), vector: try VersionVector(peerText: try fields.text("vector")),
-                catalogCursor: try fields.number("catalog")
+                catalogCursor: try fields.number("catalog"), database: try fields.optionalToken("database"),
+                catalogDatabase: try fields.optionalToken("catalogof")
             )
             self = .hello(hello)
         case "PROJECT":
@@ -166,6 +168,16 @@ private struct PeerFields {
         } catch {
             throw PeerError.malformed("\(key)=: \(error.message)")
         }
+    }
+
+    /// A database token (a UUID, lower case), or empty when absent or empty (a build that does not send it).
+    mutating func optionalToken(_ key: String) throws(PeerError) -> String {
+        used.insert(key)
+        guard let value = named[key], !value.isEmpty else { return "" }
+        guard value.utf8.count == 36, UUID(uuidString: value) != nil, value == value.lowercased() else {
+            throw PeerError.malformed("\(key)=\(Excerpt.of(value)) is not a database token (a lower-case UUID)")
+        }
+        return value
     }
 
     /// A site name: the same form as a replica id.

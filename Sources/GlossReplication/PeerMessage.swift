@@ -51,15 +51,32 @@ public struct PeerHello: Hashable, Sendable {
     /// The sender's catalog cursor for the receiver: the receiver's catalog sequence
     /// number up to which the sender already holds the receiver's projects and documents.
     public var catalogCursor: UInt64
+    /// The sender's database, by its token (a UUID, lower case): each database numbers its own catalog.
+    /// Empty from a build that does not send it.
+    public var database: String
+    /// The database whose catalog ``catalogCursor`` counts (empty: unknown). A receiver whose own
+    /// database is another (a second database presenting the same site's certificate) reads it as 0.
+    public var catalogDatabase: String
 
     /// Creates a greeting.
-    public init(version: Int = currentVersion, site: String, replica: ReplicaID, incarnation: UInt64, vector: VersionVector, catalogCursor: UInt64) {
+    public init(
+        version: Int = currentVersion, site: String, replica: ReplicaID, incarnation: UInt64, vector: VersionVector, catalogCursor: UInt64,
+        database: String = "", catalogDatabase: String = ""
+    ) {
         self.version = version
         self.site = site
         self.replica = replica
         self.incarnation = incarnation
         self.vector = vector
         self.catalogCursor = catalogCursor
+        self.database = database
+        self.catalogDatabase = catalogDatabase
+    }
+
+    /// The catalog cursor for a receiver whose database token is `database`: ``catalogCursor``
+    /// when it counts that database's catalog, else 0 (everything is offered again; receiving is idempotent).
+    public func catalogCursor(forDatabase database: String) -> UInt64 {
+        !catalogDatabase.isEmpty && catalogDatabase == database ? catalogCursor : 0
     }
 }
 

@@ -226,10 +226,19 @@ extension GlossStore {
         }
     }
 
-    /// The peer's catalog number up to which its catalog is stored here (0 for a new peer).
-    public func catalogCursor(of site: String) async throws(StoreError) -> UInt64 {
-        let found: [Int64] = try await rows("SELECT catalog_cursor FROM peer_sites WHERE site = \(site)", as: Int64.self, doing: "reading a peer's cursor")
-        return UInt64(found.first ?? 0)
+    /// The peer's catalog number up to which its catalog is stored here (0 for a new peer),
+    /// and the token of the peer database whose catalog it counts (empty when unknown).
+    public func catalogCursor(of site: String) async throws(StoreError) -> (cursor: UInt64, database: String) {
+        let found = try await rows(
+            "SELECT catalog_cursor, catalog_database FROM peer_sites WHERE site = \(site)", as: (Int64, String).self, doing: "reading a peer's cursor"
+        )
+        guard let (cursor, database) = found.first else { return (0, "") }
+        return (UInt64(cursor), database)
+    }
+
+    /// This database's token (`site.export_token`, lower-case UUID text): peers tell databases apart by it.
+    public func databaseToken() async throws(StoreError) -> String {
+        try await rows("SELECT export_token::text FROM site", as: String.self, doing: "reading the database token").first ?? ""
     }
 
     /// Records a link's state with a peer site: its address, state, last heard vector, last error,

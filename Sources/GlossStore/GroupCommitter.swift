@@ -558,17 +558,21 @@ actor GroupCommitter {
             // Likewise a peer's progress commits exactly with the operations it brought: one
             // row per site (several batches of one link can share a group; one statement may
             // not update a row twice).
-            var bySite: [String: (catalog: UInt64, received: Int)] = [:]
+            var bySite: [String: (catalog: UInt64, received: Int, database: String)] = [:]
             for (entry, received) in progress {
-                let earlier = bySite[entry.site] ?? (0, 0)
-                bySite[entry.site] = (max(earlier.catalog, entry.catalogCursor), earlier.received + received)
+                let earlier = bySite[entry.site] ?? (0, 0, entry.database)
+                // A link's batches come from one database; should two databases of one site both
+                // have sent (one after the other), the last one's cursor is kept.
+                let catalog = earlier.database == entry.database ? max(earlier.catalog, entry.catalogCursor) : entry.catalogCursor
+                bySite[entry.site] = (catalog, earlier.received + received, entry.database)
             }
             let sites = bySite.keys.sorted()
             let first = query.binds.count + 1
-            query.sql += ", gloss_record_peers($\(first), $\(first + 1), $\(first + 2))"
+            query.sql += ", gloss_record_peers($\(first), $\(first + 1), $\(first + 2), $\(first + 3))"
             query.binds.append(sites)
             query.binds.append(sites.map { Int64(clamping: bySite[$0]!.catalog) })
             query.binds.append(sites.map { Int64(bySite[$0]!.received) })
+            query.binds.append(sites.map { bySite[$0]!.database })
         }
         for payload in CommitAnnouncement.payloads(sender: replica, dots: operations.map(\.dot)) {
             // The other glossd processes of this database hear of the commit when it commits (NOTIFY is transactional).

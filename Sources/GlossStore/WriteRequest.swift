@@ -63,10 +63,13 @@ public struct PeerProgress: Sendable, Hashable {
     public let site: String
     /// The peer's catalog number up to which its projects and documents are now stored here.
     public let catalogCursor: UInt64
+    /// The token of the peer's database, whose catalog the cursor counts (empty: unknown).
+    public let database: String
 
     /// Creates a progress record.
-    public init(site: String, catalogCursor: UInt64) {
+    public init(site: String, catalogCursor: UInt64, database: String = "") {
         self.site = site
         self.catalogCursor = catalogCursor
+        self.database = database
     }
 }

@@ -87,4 +87,18 @@ struct CopiedSiteTests {
         #expect(LiveLink.conflict(between: dialed, and: LiveLink(site: "paris", replica: try ReplicaID("paris-1"), incarnation: 4)) == nil)
         #expect(LiveLink.conflict(between: running, and: again) == nil)
     }
+
+    @Test("One site greeting from two databases at once is refused; processes of one database are not; a catalog cursor counts one database only")
+    func twoDatabases() throws {
+        let (first, second) = ("9b2f7c1e-0000-4000-8000-000000000001", "9b2f7c1e-0000-4000-8000-000000000002")
+        let running = [LiveLink(site: "paris", replica: try ReplicaID("paris-1"), incarnation: 4, database: first)]
+        let other = LiveLink.conflict(between: running, and: LiveLink(site: "paris", replica: try ReplicaID("d-1"), incarnation: 1, database: second))
+        #expect(other?.code == "duplicate-site" && other?.message.contains("two databases present one site's certificate") == true)
+        #expect(LiveLink.conflict(between: running, and: LiveLink(site: "paris", replica: try ReplicaID("paris-2"), incarnation: 7, database: first)) == nil)
+        #expect(LiveLink.conflict(between: running, and: LiveLink(site: "paris", replica: try ReplicaID("paris-2"), incarnation: 7)) == nil, "an older build sends no token")
+        let hello = PeerHello(site: "b", replica: try ReplicaID("b-1"), incarnation: 1, vector: VersionVector(), catalogCursor: 8, catalogDatabase: first)
+        #expect(hello.catalogCursor(forDatabase: first) == 8)
+        #expect(hello.catalogCursor(forDatabase: second) == 0, "another database is offered its whole catalog")
+        #expect(PeerHello(site: "b", replica: try ReplicaID("b-1"), incarnation: 1, vector: VersionVector(), catalogCursor: 8).catalogCursor(forDatabase: first) == 0)
+    }
 }

@@ -25,6 +25,12 @@ struct PeerMessageTests {
         var messages: [PeerMessage] = [
             .hello(PeerHello(site: "tokyo", replica: try ReplicaID("tokyo-1"), incarnation: 7, vector: vector, catalogCursor: 42)),
             .hello(PeerHello(site: "empty", replica: try ReplicaID("e"), incarnation: 0, vector: VersionVector(), catalogCursor: 0)),
+            .hello(
+                PeerHello(
+                    site: "d", replica: try ReplicaID("d-1"), incarnation: 2, vector: vector, catalogCursor: 8, database: "9b2f7c1e-0000-4000-8000-000000000001",
+                    catalogDatabase: "9b2f7c1e-0000-4000-8000-000000000002"
+                )
+            ),
             .project(id: try ProjectID("news"), title: "News, \"quoted\" = yes"),
             .project(id: try ProjectID("p"), title: ""),
             .document(document, sequence: 9),

@@ -87,6 +87,27 @@ struct IdentityTests {
         }
     }
 
+    @Test("A second database presenting a linked site's certificate is refused as duplicate-site; the first site's link goes on")
+    func twoDatabasesOneCertificate() async throws {
+        let cluster = try SiteCluster()
+        try await ReplicationTests.withDatabases(3) { databases in
+            let a = try await cluster.start("a", on: databases[0])
+            let b = try await cluster.start("b", on: databases[1], peers: [a])
+            try await ReplicationTests.stopping([a, b]) {
+                _ = try await ReplicationTests.settledPeers(at: b, count: 1)
+                let impostor = try await cluster.start("a", on: databases[2], replica: "d-1", peers: [b])
+                let deadline = ContinuousClock.now + .seconds(20)
+                while ContinuousClock.now < deadline, !impostor.log.contains("two databases present one site's certificate") {
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+                _ = await impostor.stop()
+                #expect(impostor.log.contains("duplicate-site") && impostor.log.contains("two databases present one site's certificate"), "\(impostor.log.suffix(2_000))")
+                let id = try await ReplicationTests.add(a, as: "ana", quote: "Japan", label: "PLACE")
+                try await ReplicationTests.waitUntilPresent(id, on: b)
+            }
+        }
+    }
+
     @Test("A copy running as the original where no peer sees both: the original holds what the copy wrote under its replica id as forked-replica, and says so")
     func forkedReplicaThroughOthers() async throws {
         let cluster = try SiteCluster()

@@ -87,6 +87,11 @@ struct ReplicationStoreTests {
             }
             #expect(first.applied.count == operations.count && second.duplicates == operations.count)
             #expect(try await database.count("SELECT catalog_cursor FROM peer_sites WHERE site = 'tokyo'") == 7, "the cursor never moves back")
+            // Another database presenting the same site numbers its catalog anew: its cursor replaces the first one's.
+            _ = try await database.withStore(migrate: false) { store in
+                try await store.apply([], progress: PeerProgress(site: "tokyo", catalogCursor: 3, database: "9b2f7c1e-0000-4000-8000-000000000001"))
+            }
+            #expect(try await database.count("SELECT catalog_cursor FROM peer_sites WHERE site = 'tokyo' AND catalog_database = '9b2f7c1e-0000-4000-8000-000000000001'") == 3)
             #expect(try await database.count("SELECT operations_in FROM peer_sites WHERE site = 'tokyo'") == operations.count)
         }
     }

@@ -127,14 +127,17 @@ final class PeerLink: Sendable {
     where Lines.Element == InboundLine {
         let local: LocalSite
         let hello: PeerHello
+        let database: String
         do throws(StoreError) {
+            database = try await store.databaseToken()
+            let catalog = try await store.catalogCursor(of: remoteSite)
             local = LocalSite(
                 site: settings.site, replica: store.replica, replicas: try await store.registeredReplicas(), vector: try await store.versionVector(),
                 peerReplicas: try await store.peerReplicas()
             )
             hello = PeerHello(
                 site: settings.site, replica: store.replica, incarnation: incarnation, vector: local.vector,
-                catalogCursor: try await store.catalogCursor(of: remoteSite)
+                catalogCursor: catalog.cursor, database: database, catalogDatabase: catalog.database
             )
         } catch {
             return fail(PeerError("unavailable", "this site cannot read its own state: \(error.message)"))
@@ -166,7 +169,11 @@ final class PeerLink: Sendable {
             await store.confirmIdentity()
         }
         if let conflict = registry.add(
-            self, peer: LiveLink(site: theirs.site, replica: theirs.replica, incarnation: theirs.incarnation, dialedAddress: direction == .dialed ? address : nil)
+            self,
+            peer: LiveLink(
+                site: theirs.site, replica: theirs.replica, incarnation: theirs.incarnation, dialedAddress: direction == .dialed ? address : nil,
+                database: theirs.database
+            )
         ) {
             return fail(conflict)
         }
@@ -182,7 +189,7 @@ final class PeerLink: Sendable {
         await record(state: "up", vector: theirs.vector, error: "")
         let (commits, commitQueue) = AsyncStream.makeStream(of: Commit.self)
         let ended = await withTaskGroup(of: PeerError?.self) { group in
-            group.addTask { await self.send(after: theirs) }
+            group.addTask { await self.send(after: theirs, catalog: theirs.catalogCursor(forDatabase: database)) }
             group.addTask { await self.tick() }
             group.addTask { await self.acknowledge(commits) }
             let received = await self.receive(&lines, committing: commitQueue, from: theirs)
@@ -292,7 +299,8 @@ final class PeerLink: Sendable {
                     }
                     while state.withLock({ $0.applying >= settings.window }) { _ = await room.next() }
                     state.withLock { $0.applying += 1 }
-                    let (store, batch, progress) = (store, operations, PeerProgress(site: remoteSite, catalogCursor: commit.catalogCursor))
+                    let (store, batch) = (store, operations)
+                    let progress = PeerProgress(site: remoteSite, catalogCursor: commit.catalogCursor, database: theirs.database)
                     queue.yield((commit, Task { try await store.apply(batch, progress: progress, validated: true) }))
                     operations.removeAll(keepingCapacity: true)
                 case .acknowledge(let acknowledgement):
@@ -376,9 +384,9 @@ final class PeerLink: Sendable {
     // MARK: Sending
 
     /// Sends what the peer lacks, in acknowledged batches, until cancelled or the store fails.
-    private func send(after theirs: PeerHello) async -> PeerError? {
+    private func send(after theirs: PeerHello, catalog start: UInt64) async -> PeerError? {
         var notion = theirs.vector
-        var catalog = theirs.catalogCursor
+        var catalog = start
         var batch: UInt64 = 0
         var lastSent = ContinuousClock.now
         var lastReconcile = ContinuousClock.now
