@@ -261,6 +261,39 @@ extension GlossStore {
         )
     }
 
+    /// Records how a dial to `address` ended: `error`, the reason the link ended or why
+    /// it never started. A peer site last linked through that address, down now, takes
+    /// it as its last error, so the error follows the redials.
+    public func recordDial(address: String, error: String) async throws(StoreError) {
+        try await execute(
+            """
+            WITH dial AS (
+                INSERT INTO peer_dials AS d (address, last_attempt_at, last_error) VALUES (\(address), now(), \(error))
+                ON CONFLICT (address) DO UPDATE SET last_attempt_at = now(), last_error = excluded.last_error
+                RETURNING 1
+            )
+            UPDATE peer_sites SET last_error = \(error) WHERE address = \(address) AND state <> 'up'
+            """,
+            doing: "recording a dial"
+        )
+    }
+
+    /// Forgets the dials of addresses not in `addresses` (no longer configured).
+    public func forgetDials(except addresses: [String]) async throws(StoreError) {
+        try await execute("DELETE FROM peer_dials WHERE NOT (address = ANY(\(addresses)))", doing: "forgetting old dials")
+    }
+
+    /// Configured addresses that never linked a site (no peer site names them), with the last attempt and its error, by address.
+    public func unlinkedDials() async throws(StoreError) -> [(address: String, lastAttempt: Date, lastError: String)] {
+        try await rows(
+            """
+            SELECT address, last_attempt_at, last_error FROM peer_dials d
+            WHERE NOT EXISTS (SELECT 1 FROM peer_sites s WHERE s.address = d.address) ORDER BY address
+            """,
+            as: (String, Date, String).self, doing: "reading dials"
+        ).map { (address: $0.0, lastAttempt: $0.1, lastError: $0.2) }
+    }
+
     /// The peer addresses stored with `glossd peer add`, sorted.
     public func peerAddresses() async throws(StoreError) -> [String] {
         try await rows("SELECT address FROM peers ORDER BY address", as: String.self, doing: "reading peers")

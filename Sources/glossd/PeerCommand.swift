@@ -78,12 +78,17 @@ struct PeersCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
-        let (peers, vector) = try await onStore(store) { store in (try await store.peerSites(), try await store.versionVector()) }
-        guard !peers.isEmpty else {
-            print("no peer site has linked with this site yet (add one with glossd serve --peer or glossd peer add)")
-            return
+        let (peers, vector, unlinked) = try await onStore(store) { store in
+            (try await store.peerSites(), try await store.versionVector(), try await store.unlinkedDials())
         }
         let formatter = ISO8601DateFormatter()
+        for dial in unlinked {
+            print("\(dial.address)  never linked  last attempt \(formatter.string(from: dial.lastAttempt))\n    last error: \(dial.lastError)")
+        }
+        guard !peers.isEmpty else {
+            if unlinked.isEmpty { print("no peer site has linked with this site yet (add one with glossd serve --peer or glossd peer add)") }
+            return
+        }
         for peer in peers {
             let lag = Lag(local: vector, peer: peer.vector)
             let contact = peer.lastContact.map { formatter.string(from: $0) } ?? "never"

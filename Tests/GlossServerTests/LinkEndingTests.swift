@@ -140,6 +140,30 @@ extension LinkEndingTests {
         }
     }
 
+    @Test("glossd peers shows a configured address that never linked with its dial error, and a down peer's last error follows its redials")
+    func failingAddressesShown() async throws {
+        let cluster = try SiteCluster()
+        try await ReplicationTests.withDatabases(2) { databases in
+            let a = try await cluster.start("a", on: databases[0])
+            let b = try await cluster.start("b", on: databases[1], peers: [a], arguments: ["--peer", "127.0.0.1:1"])
+            try await ReplicationTests.stopping([a, b]) {
+                _ = try await ReplicationTests.settledPeers(at: b, count: 1)
+                let peers = { try await Binaries.run("glossd", ["peers", "--database-url", databases[1].url]).output }
+                var shown = try await peers()
+                #expect(shown.contains("127.0.0.1:1  never linked") && shown.contains("cannot reach 127.0.0.1:1: connection refused"), "\(shown)")
+                #expect(await a.stop() == 0)
+                // The goodbye is recorded first, then the redials' failures replace it.
+                let deadline = ContinuousClock.now + .seconds(20)
+                repeat {
+                    shown = try await peers()
+                    if shown.contains("last error: peer-unreachable: cannot connect: cannot reach 127.0.0.1:\(a.port): connection refused") { break }
+                    try await Task.sleep(for: .milliseconds(300))
+                } while ContinuousClock.now < deadline
+                #expect(shown.contains("last error: peer-unreachable: cannot connect: cannot reach 127.0.0.1:\(a.port): connection refused"), "\(shown)")
+            }
+        }
+    }
+
     @Test("A peer that accepts and never completes TLS is given up on after 10 s, by the dialer (and redialed) and by check --against")
     func silentPeer() async throws {
         let (fd, port) = try Self.silentListener()

@@ -40,6 +40,11 @@ final class PeerDialer: Sendable {
                 logger.warning("cannot read the stored peer list; using the configured one", metadata: ["error": "\(error)"])
                 addresses.formUnion(running.keys)
             }
+            do throws(StoreError) {
+                try await store.forgetDials(except: Array(addresses))
+            } catch {
+                logger.debug("cannot forget old dials", metadata: ["error": "\(error)"])
+            }
             for address in addresses where running[address] == nil {
                 running[address] = Task { await self.keepLinked(address) }
             }
@@ -80,6 +85,7 @@ final class PeerDialer: Sendable {
             }
             // Shutting down, or the address was removed: nothing to redial.
             if Task.isCancelled { return }
+            await recordDial(address, ended)
             if ContinuousClock.now - started > .seconds(30) { failures = 0 }
             failures += 1
             let delay: Duration
@@ -100,6 +106,15 @@ final class PeerDialer: Sendable {
             } catch {
                 return
             }
+        }
+    }
+
+    /// Records how the dial ended, for `glossd peers`; a failure to record is only logged.
+    private func recordDial(_ address: String, _ ended: PeerError) async {
+        do throws(StoreError) {
+            try await store.recordDial(address: address, error: ended.description)
+        } catch {
+            logger.debug("cannot record a dial", metadata: ["address": "\(address)", "error": "\(error)"])
         }
     }
 
