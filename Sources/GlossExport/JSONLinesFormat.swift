@@ -17,8 +17,10 @@ public struct JSONLinesFormat: Sendable {
     /// A format writing offsets in code points and `units`.
     public init(units: OffsetUnits = []) { self.units = units }
 
-    /// The header line: the schema, when, and the offset units.
-    public func header(exportedAt: HLCTimestamp) -> [UInt8] {
+    /// The header line: the schema, when, the offset units, and (for resuming an
+    /// interrupted export) the snapshot's `cursor` and the `filter` it was asked with,
+    /// as key and text pairs in the order given.
+    public func header(exportedAt: HLCTimestamp, cursor: String? = nil, filter: [(key: String, value: String)] = []) -> [UInt8] {
         var json = JSONWriter()
         json.beginObject()
         json.string("header", for: "type")
@@ -29,6 +31,10 @@ public struct JSONLinesFormat: Sendable {
         if units.contains(.utf16) { json.string("utf16") }
         if units.contains(.utf8) { json.string("utf8") }
         json.endArray()
+        if let cursor { json.string(cursor, for: "cursor") }
+        json.beginObject(for: "filter")
+        for (key, value) in filter { json.string(value, for: key) }
+        json.endObject()
         json.endObject()
         return json.line()
     }

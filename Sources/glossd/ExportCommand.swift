@@ -67,7 +67,16 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "Offsets in other units besides code points: utf16, utf8 or utf16,utf8.")
     var offsets: String?
 
+    @Flag(help: "Go on with an interrupted JSON Lines export to --output, with the filter it began with.")
+    var resume = false
+
     func validate() throws {
+        if resume {
+            guard output != nil, format == .jsonl else { throw ValidationError("--resume needs --output FILE of a JSON Lines export (the format that can be resumed)") }
+            guard project == nil, document.isEmpty, label == nil, author == nil, status == nil, !includeDeleted, since == nil, offsets == nil else {
+                throw ValidationError("--resume takes the filter and offsets from the interrupted export's header; give only --output (and --database-url)")
+            }
+        }
         if !document.isEmpty, project == nil { throw ValidationError("--document needs --project: document ids are unique within a project") }
         if let status, ReviewStatus(rawValue: status) == nil { throw ValidationError("--status must be open, accepted or rejected") }
         if try !units().isEmpty, format != .jsonl, format != .csv {
@@ -110,24 +119,44 @@ struct ExportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (filter, units, cursor) = (try filter(), try units(), try since.map { try ExportCursor($0) })
+        var (asked, units, cursor) = (try filter(), try units(), try since.map { try ExportCursor($0) })
         let file: ExportFile
+        var resumed: ExportResume?
         do {
-            file = try ExportFile(path: output)
+            if resume, let output {
+                let found = try ExportResume(destination: output)
+                (asked, units, cursor, resumed) = (found.filter, found.units, found.since, found)
+                file = try ExportFile(resuming: found.partial, destination: output)
+                FileHandle.standardError.write(Data("glossd: resuming \(found.partial) after \(found.kept) annotation\(found.kept == 1 ? "" : "s")\n".utf8))
+            } else {
+                file = try ExportFile(path: output)
+            }
         } catch {
             throw usage("\(error)")
         }
         let writer = ExportWriter(format: format, units: units, file: file)
+        let (filter, since, resumeFrom) = (asked, cursor, resumed)
         do {
             let summary = try await store.withStore { store in
-                try await writer.run(store, filter: filter, since: cursor)
+                try await writer.run(store, filter: filter, since: since, resume: resumeFrom)
             }
             try file.finish()
             FileHandle.standardError.write(Data("glossd: exported \(summary.count) annotation\(summary.count == 1 ? "" : "s")\(output.map { " to \($0)" } ?? "")\ncursor: \(summary.cursor)\n".utf8))
         } catch let error as StoreError {
+            if error.isRetryable || resumeFrom != nil, format == .jsonl, let partial = file.partialPath, let output {
+                // The database went away mid-export (or a resumed export failed): what is written stays, to go on from.
+                file.suspend()
+                FileHandle.standardError.write(Data("glossd: the export was interrupted; \(partial) keeps what was written: go on with glossd export --resume --output \(output)\n".utf8))
+                throw fail(error)
+            }
             file.abandon()
             throw fail(error)
         } catch {
+            if resumeFrom != nil {
+                file.suspend()
+                FileHandle.standardError.write(Data("glossd: the resumed export failed; its partial file stays: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
             file.abandon()
             FileHandle.standardError.write(Data("glossd: the export failed, nothing was written at its name: \(error)\n".utf8))
             throw ExitCode(1)

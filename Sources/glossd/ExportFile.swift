@@ -28,6 +28,25 @@ final class ExportFile {
         (self.handle, temporary, destination) = (handle, hidden, path)
     }
 
+    /// Goes on writing the hidden partial file `partial` of an interrupted export to `destination`.
+    ///
+    /// - Throws: an error naming the file when it cannot be opened for writing.
+    init(resuming partial: String, destination: String) throws {
+        guard let handle = FileHandle(forWritingAtPath: partial) else { throw ExportFileError("cannot open \(partial) to go on writing it") }
+        try handle.seekToEnd()
+        (self.handle, self.temporary, self.destination) = (handle, partial, destination)
+    }
+
+    /// Where the partial file is, when writing to one.
+    var partialPath: String? { temporary }
+
+    /// Writes what is buffered and closes the file, leaving it in place to be resumed.
+    func suspend() {
+        try? flush()
+        try? handle.synchronize()
+        try? handle.close()
+    }
+
     /// Appends bytes, writing them out in pieces of about 1 MiB.
     func write(_ bytes: [UInt8]) throws {
         buffer.append(contentsOf: bytes)

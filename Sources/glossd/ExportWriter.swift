@@ -21,20 +21,23 @@ final class ExportWriter: @unchecked Sendable {
         self.file = file
     }
 
-    /// Writes the whole export; returns how many annotations and the cursor.
-    func run(_ store: GlossStore, filter: AnnotationFilter, since: ExportCursor?) async throws -> (count: Int, cursor: ExportCursor) {
+    /// Writes the whole export, or with `resume` the rest of an interrupted one (JSON Lines);
+    /// returns how many annotations and the cursor.
+    func run(_ store: GlossStore, filter: AnnotationFilter, since: ExportCursor?, resume: ExportResume? = nil) async throws -> (count: Int, cursor: ExportCursor) {
         let json = JSONLinesFormat(units: units)
         let csv = CSVFormat(units: units)
         var w3c = WebAnnotationFormat()
         let now = HLCTimestamp(milliseconds: UInt64(Date().timeIntervalSince1970 * 1000), logical: 0)
         var progress = ExportProgress()
-        var count = 0
+        var count = resume?.kept ?? 0
         var cursor: ExportCursor?
-        try await store.export(filter, since: since, withText: !units.isEmpty || format == .brat || format == .html) { opening in
-            cursor = opening.cursor
-            progress.start(total: opening.total)
+        try await store.export(filter, since: since, after: resume?.after, withText: !units.isEmpty || format == .brat || format == .html) { opening in
+            // A resumed export ends with the cursor of the snapshot it began with.
+            cursor = resume?.cursor ?? opening.cursor
+            progress.start(total: count + opening.total)
+            if resume != nil { return }
             switch format {
-            case .jsonl: try file.write(json.header(exportedAt: now))
+            case .jsonl: try file.write(json.header(exportedAt: now, cursor: opening.cursor.description, filter: ExportResume.headerFilter(filter, since: since)))
             case .w3c: try file.write(w3c.header())
             case .csv: try file.write(csv.header())
             case .brat: break
