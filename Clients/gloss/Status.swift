@@ -19,7 +19,9 @@ struct Status: AsyncParsableCommand {
         try await reporting(json: options.json) {
             try await Session.with(options) { session in
                 let response = try await session.send(.status)
-                let peers = try response.lines(PeerStatusRecord.word).map { try PeerStatusRecord(line: $0) }
+                let records = try response.lines(PeerStatusRecord.word).map { try PeerStatusRecord(line: $0) }
+                // Configured addresses that never linked a site come without one.
+                let (peers, unlinked) = (records.filter { !$0.site.isEmpty }, records.filter { $0.site.isEmpty })
                 let (site, replica, replicating) = (response.reply["site"] ?? "", response.reply["replica"] ?? "", response.reply["replicating"] == "yes")
                 if options.json {
                     Output.json(["site": site, "replica": replica, "replicating": replicating])
@@ -28,6 +30,9 @@ struct Status: AsyncParsableCommand {
                             "peer": peer.site, "state": peer.state, "address": peer.address, "lastContact": peer.lastContact,
                             "toSend": peer.toSend, "toReceive": peer.toReceive, "lastError": peer.lastError,
                         ])
+                    }
+                    for dial in unlinked {
+                        Output.json(["unlinkedAddress": dial.address, "state": dial.state, "lastAttempt": dial.lastContact, "lastError": dial.lastError])
                     }
                     return
                 }
@@ -38,6 +43,10 @@ struct Status: AsyncParsableCommand {
                 Output.say("\(session.profile.server): site \(Output.safe(site)), replica \(Output.safe(replica))")
                 if peers.isEmpty { Output.say("  no peer site has linked yet") }
                 let formatter = ISO8601DateFormatter()
+                for dial in unlinked {
+                    let attempt = formatter.string(from: Date(timeIntervalSince1970: Double(dial.lastContact) / 1000))
+                    Output.say("  \(Output.safe(dial.address))  never linked  last attempt \(attempt)\n    last error: \(Output.safe(dial.lastError))")
+                }
                 for peer in peers {
                     let contact = peer.lastContact == 0 ? "never" : formatter.string(from: Date(timeIntervalSince1970: Double(peer.lastContact) / 1000))
                     var line = "  \(Output.safe(peer.site))  \(peer.state)  last contact \(contact)  to send \(peer.toSend)  to receive \(peer.toReceive)"

@@ -5,8 +5,10 @@ import GlossReplication
 import GlossStore
 
 extension Dispatcher {
-    /// `STATUS`: one `* PEER` line per peer site this site has linked with, then
-    /// `OK site=… replica=… replicating=yes|no`. Any authenticated user may ask.
+    /// `STATUS`: one `* PEER` line per peer site this site has linked with, one with an
+    /// empty `site=` and `state=never-linked` per configured address that never linked
+    /// (its last attempt as `contact=`, its error), then `OK site=… replica=… replicating=yes|no`.
+    /// Any authenticated user may ask.
     func status(_ tag: String) async throws(ProtocolError) -> [Line] {
         let replication = context.replication
         let live = Set(replication?.registry.entries.map(\.site) ?? [])
@@ -21,6 +23,13 @@ extension Dispatcher {
                 let record = PeerStatusRecord(
                     site: peer.site, state: state, address: peer.address, lastContact: contact, toSend: lag.peerLacks, toReceive: lag.localLacks,
                     lastError: peer.lastError
+                )
+                lines.append(record.line)
+            }
+            for dial in try await context.store.unlinkedDials() {
+                let attempt = UInt64(max(0, dial.lastAttempt.timeIntervalSince1970 * 1000))
+                let record = PeerStatusRecord(
+                    site: "", state: "never-linked", address: dial.address, lastContact: attempt, toSend: 0, toReceive: 0, lastError: dial.lastError
                 )
                 lines.append(record.line)
             }

@@ -147,10 +147,12 @@ extension LinkEndingTests {
             let a = try await cluster.start("a", on: databases[0])
             let b = try await cluster.start("b", on: databases[1], peers: [a], arguments: ["--peer", "127.0.0.1:1"])
             try await ReplicationTests.stopping([a, b]) {
-                _ = try await ReplicationTests.settledPeers(at: b, count: 1)
+                let (cli, _) = try await ReplicationTests.settledPeers(at: b, count: 1)
                 let peers = { try await Binaries.run("glossd", ["peers", "--database-url", databases[1].url]).output }
                 var shown = try await peers()
                 #expect(shown.contains("127.0.0.1:1  never linked") && shown.contains("cannot reach 127.0.0.1:1: connection refused"), "\(shown)")
+                let status = try await cli.ok(["status", "--profile", "rita"])
+                #expect(status.contains("127.0.0.1:1  never linked") && status.contains("cannot reach 127.0.0.1:1: connection refused"), "\(status)")
                 #expect(await a.stop() == 0)
                 // The goodbye is recorded first, then the redials' failures replace it.
                 let deadline = ContinuousClock.now + .seconds(20)
