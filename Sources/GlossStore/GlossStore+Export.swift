@@ -140,8 +140,10 @@ extension GlossStore {
         throw StoreError(.internalError, "the site table is empty; run glossd migrate")
     }
 
-    /// Refuses a cursor this database cannot continue from.
-    static func check(_ since: ExportCursor, against now: ExportCursor) throws(StoreError) {
+    /// Refuses a cursor this database cannot continue from (`now` is the database's own).
+    ///
+    /// - Throws: ``StoreError/Code/invalidCursor`` for another database's cursor, one from before a restore, or one ahead.
+    public static func check(_ since: ExportCursor, against now: ExportCursor) throws(StoreError) {
         guard since.database == now.database else {
             throw StoreError(
                 .invalidCursor,

@@ -32,7 +32,8 @@ final class ExportWriter: @unchecked Sendable {
         var count = resume?.kept ?? 0
         var cursor: ExportCursor?
         try await store.export(filter, since: since, after: resume?.after, withText: !units.isEmpty || format == .brat || format == .html) { opening in
-            // A resumed export ends with the cursor of the snapshot it began with.
+            // A resumed export ends with the cursor of the snapshot it began with, which must be this database's.
+            if let resume { try GlossStore.check(resume.cursor, against: opening.cursor) }
             cursor = resume?.cursor ?? opening.cursor
             progress.start(total: count + opening.total)
             if resume != nil { return }

@@ -75,6 +75,15 @@ struct ExportResumeTests {
             #expect(Set(changed) == Set([written, pending].compactMap { $0 }))
             #expect(ids.count == words.count * 20)
 
+            // A partial file of another database (its header's cursor names another token) is refused and kept.
+            let foreignHeader = String(decoding: reference[0], as: UTF8.self).replacingOccurrences(of: String(firstCursor.dropFirst(7).prefix(32)), with: String(repeating: "0", count: 32))
+            let foreign = folder.appendingPathComponent(".other.jsonl.partial-99998")
+            try Data((foreignHeader + "\n").utf8).write(to: foreign)
+            let refused = try await GlossdCommandTests.run(["export", "--resume", "-o", folder.appendingPathComponent("other.jsonl").path] + common)
+            #expect(refused.status == 65 && refused.output.contains("invalid-cursor"), "\(refused.output)")
+            #expect(FileManager.default.fileExists(atPath: foreign.path), "the partial file stays")
+            try FileManager.default.removeItem(at: foreign)
+
             let nothing = try await GlossdCommandTests.run(["export", "--resume", "-o", folder.appendingPathComponent("none.jsonl").path] + common)
             #expect(nothing.status == 64 && nothing.output.contains("no interrupted export"), "\(nothing.output)")
             let filtered = try await GlossdCommandTests.run(["export", "--resume", "--label", "x", "-o", output.path] + common)
