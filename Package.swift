@@ -19,6 +19,8 @@ var package = Package(
         .library(name: "GlossStore", targets: ["GlossStore"]),
         .library(name: "GlossReplication", targets: ["GlossReplication"]),
         .library(name: "GlossExport", targets: ["GlossExport"]),
+        .library(name: "GlossExportJob", targets: ["GlossExportJob"]),
+        .library(name: "GlossExportFiles", targets: ["GlossExportFiles"]),
         .library(name: "GlossEmbeddedPostgres", targets: ["GlossEmbeddedPostgres"]),
         .library(name: "GlossServer", targets: ["GlossServer"]),
         .library(name: "GlossClient", targets: ["GlossClient"]),
@@ -66,6 +68,15 @@ var package = Package(
             swiftSettings: sharedSettings
         ),
         .target(
+            name: "GlossExportJob",
+            dependencies: ["GlossCore", "GlossExport", "GlossStore"],
+            swiftSettings: sharedSettings
+        ),
+        .target(
+            name: "GlossExportFiles",
+            swiftSettings: sharedSettings
+        ),
+        .target(
             name: "GlossStore",
             dependencies: [
                 "GlossCore",
@@ -84,6 +95,8 @@ var package = Package(
             name: "GlossServer",
             dependencies: [
                 "GlossReplication",
+                "GlossExport",
+                "GlossExportJob",
                 "GlossCore",
                 "GlossProtocol",
                 "GlossStore",
@@ -118,6 +131,8 @@ var package = Package(
                 "GlossCore",
                 "GlossProtocol",
                 "GlossClient",
+                "GlossExport",
+                "GlossExportFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Clients/gloss",
@@ -130,6 +145,8 @@ var package = Package(
                 "GlossStore",
                 "GlossServer",
                 "GlossExport",
+                "GlossExportJob",
+                "GlossExportFiles",
                 "GlossEmbeddedPostgres",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -287,6 +304,15 @@ if Context.environment["GLOSS_BENCHMARKS"] == "1" {
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/StoreBenchmark",
+            swiftSettings: sharedSettings
+        )
+    )
+    package.products.append(.executable(name: "gloss-export-bench", targets: ["gloss-export-bench"]))
+    package.targets.append(
+        .executableTarget(
+            name: "gloss-export-bench",
+            dependencies: ["GlossCore", "GlossStore", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/ExportBenchmark",
             swiftSettings: sharedSettings
         )
     )

@@ -11,6 +11,8 @@ import Synchronization
 public final class GlossConnection: Sendable {
     private struct Pending {
         var waiting: [String: CheckedContinuation<Response, any Error>] = [:]
+        /// Receivers of streamed replies' lines, by tag (see ``stream(_:_:)``).
+        var streams: [String: @Sendable (Line) -> Bool] = [:]
         var untagged: [Line] = []
         var nextTag = 1
         var closedError: ClientError?
@@ -201,8 +203,17 @@ public final class GlossConnection: Sendable {
             }
             return
         }
+        if !Reply.isFinal(line, for: line.tag), let receiver = pending.withLock({ $0.streams[line.tag] }) {
+            // On the reading task: while the receiver works, nothing more is read, and the server waits.
+            if !receiver(line) {
+                pending.withLock { _ = $0.streams.removeValue(forKey: line.tag) }
+                channel.close(promise: nil)
+            }
+            return
+        }
         let (waiter, lines) = pending.withLock { pending in
             defer { pending.untagged = [] }
+            pending.streams.removeValue(forKey: line.tag)
             return (pending.waiting.removeValue(forKey: line.tag), pending.untagged)
         }
         guard let waiter else { return }
@@ -217,7 +228,10 @@ public final class GlossConnection: Sendable {
         let waiters = pending.withLock { pending in
             pending.closedError = error
             pending.outbound = nil
-            defer { pending.waiting = [:] }
+            defer {
+                pending.waiting = [:]
+                pending.streams = [:]
+            }
             return Array(pending.waiting.values)
         }
         for waiter in waiters { waiter.resume(throwing: error) }
@@ -235,6 +249,18 @@ public final class GlossConnection: Sendable {
         }
     }
 
+    /// Sends a command whose reply streams (`EXPORT`): every line tagged with the request's
+    /// tag before its final reply goes to `receive`, in order, on the connection's reading
+    /// task, so the server sends no faster than `receive` takes lines. When `receive` returns
+    /// false, the connection is closed and this throws `connection-closed`.
+    ///
+    /// - Throws: ``ClientError`` with the server's code for an `ERR` reply.
+    public func stream(_ command: Command, _ receive: @escaping @Sendable (Line) -> Bool) async throws(ClientError) -> Response {
+        try await exchange(tag: nil, receiver: receive) { tag in
+            ByteBuffer(string: LinePrinter.print(Request(tag: tag, command: command).line) + "\n")
+        }
+    }
+
     /// Sends raw bytes and waits for the final reply tagged `tag` (for trying out bad input).
     ///
     /// - Throws: ``ClientError`` with the server's code for an `ERR` reply.
@@ -244,7 +270,9 @@ public final class GlossConnection: Sendable {
 
     /// Registers a waiter for a tag (the next one of this connection's, or `fixed`),
     /// writes what `encode` makes of the tag, and waits for the tagged reply.
-    private func exchange(tag fixed: String?, timeout: Duration? = nil, _ encode: (String) -> ByteBuffer) async throws(ClientError) -> Response {
+    private func exchange(
+        tag fixed: String?, timeout: Duration? = nil, receiver: (@Sendable (Line) -> Bool)? = nil, _ encode: (String) -> ByteBuffer
+    ) async throws(ClientError) -> Response {
         do {
             return try await withCheckedThrowingContinuation { continuation in
                 let claimed: (String, NIOAsyncChannelOutboundWriter<ByteBuffer>)? = pending.withLock { pending in
@@ -255,6 +283,7 @@ public final class GlossConnection: Sendable {
                     let tag = fixed ?? "c\(pending.nextTag)"
                     if fixed == nil { pending.nextTag += 1 }
                     pending.waiting[tag] = continuation
+                    if let receiver { pending.streams[tag] = receiver }
                     return (tag, outbound)
                 }
                 guard let (tag, outbound) = claimed else { return }

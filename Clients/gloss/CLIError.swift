@@ -20,6 +20,8 @@ struct CLIError: Error, CustomStringConvertible {
         case usage = 64
         /// The server's certificate does not match the pinned one.
         case certificate = 76
+        /// The output cannot be written (a full disk, a closed pipe).
+        case output = 74
     }
 
     let kind: Kind
@@ -39,7 +41,7 @@ struct CLIError: Error, CustomStringConvertible {
         case "auth-required", "forbidden", "access-revoked": self.init(.permission, error.message)
         case "auth-throttled": self.init(.temporary, error.message)
         case "annotation-deleted": self.init(.refused, error.message + " (gloss restore ID)")
-        case "unavailable", "shutting-down", "too-many-requests", "too-many-connections": self.init(.temporary, error.message)
+        case "unavailable", "shutting-down", "too-many-requests", "too-many-connections", "too-many-exports": self.init(.temporary, error.message)
         case ClientError.certificateMismatch: self.init(.certificate, error.message)
         case ClientError.connectionFailed, ClientError.tlsFailed, ClientError.connectionClosed, ClientError.timedOut, "idle-timeout", "auth-timeout":
             self.init(.unavailable, error.message)

@@ -22,13 +22,13 @@ struct Gloss: AsyncParsableCommand {
 
             Exit status: 0 done; 64 usage or configuration; 65 refused as invalid
             (span, quote, argument); 66 not found; 69 server unreachable or TLS failed;
-            75 temporary, retry later (a write is kept pending); 76 server certificate
+            74 the output cannot be written; 75 temporary, retry later (a write is kept pending); 76 server certificate
             changed; 77 not allowed (token or role). With --json, errors are JSON on
             standard error too.
             """,
         subcommands: [
             Login.self, WhoAmI.self, Doc.self, Add.self, List.self, Show.self, EditCommand.self, TagCommand.self, Untag.self,
-            Remove.self, Restore.self, ReviewCommand.self, Conflicts.self, Resolve.self, Watch.self, Pending.self, Sync.self, Status.self,
+            Remove.self, Restore.self, ReviewCommand.self, Conflicts.self, Resolve.self, Watch.self, Pending.self, Sync.self, Status.self, Export.self,
         ]
     )
 }

@@ -8,17 +8,23 @@ public import GlossCore
 ///   code points (brat counts characters of the text as read, `\r` included). brat
 ///   has no escaping, so a span holding a line break or a tab becomes fragments
 ///   (`start end;start end`) around those characters, its text the fragments
-///   joined by a space.
+///   joined by a space. A span of nothing but such characters cannot be written at
+///   all (its text would have to hold them): it is left out of the `.ann` and listed,
+///   with its id and offsets, in `annotation.conf` (``leftOut``).
 /// - The label is the entity type. Characters brat cannot hold in a type name
 ///   (anything but letters, digits, `_` and `-`) become `_`; the mapping is listed
 ///   in `annotation.conf` (``naming``).
 /// - The note is an `AnnotatorNotes` line, with `\`, line breaks and tabs escaped
-///   as `\\`, `\n`, `\r`, `\t` (others as `\u2028`-style escapes).
+///   as `\\`, `\n`, `\r`, `\t`, other line breaks and control characters as
+///   `\u2028`-style escapes (so no terminal or viewer acts on an ESC or a bell).
 /// - Each tag is a binary attribute `tag-<name>`, the review status the
 ///   attribute `Review` (open, accepted or rejected).
 public struct BratFormat: Sendable {
     /// The type and attribute names used so far, and the labels and tags that had to be changed.
     public private(set) var naming = BratNaming()
+    /// The annotations left out because their span holds nothing brat can write, as
+    /// `PROJECT/DOCUMENT ID [start, end)` (code points), in the order met.
+    public private(set) var leftOut: [String] = []
 
     /// A format with no names used yet.
     public init() {}
@@ -31,6 +37,10 @@ public struct BratFormat: Sendable {
             let view = item.view
             let entity = "T\(index + 1)"
             let fragments = Self.fragments(of: view.span.value)
+            guard !fragments.isEmpty else {
+                leftOut.append("\(view.project)/\(view.document) \(view.id) [\(view.span.value.start), \(view.span.value.end))")
+                continue
+            }
             let type = naming.entityType(for: view.label.value)
             let ranges = fragments.map { "\($0.start) \($0.end)" }.joined(separator: ";")
             lines += "\(entity)\t\(type) \(ranges)\t\(fragments.map(\.text).joined(separator: " "))\n"
@@ -51,6 +61,10 @@ public struct BratFormat: Sendable {
         if !naming.changed.isEmpty {
             text += "# Labels and tags holding characters brat cannot use in a name were renamed (original, escaped -> brat name):\n"
             for (original, name) in naming.changed { text += "#   \(Self.escaped(original)) -> \(name)\n" }
+        }
+        if !leftOut.isEmpty {
+            text += "# Annotations left out: their spans hold only line breaks or tabs, which a brat text field cannot hold:\n"
+            for annotation in leftOut { text += "#   \(annotation)\n" }
         }
         text += "[entities]\n"
         for type in naming.entityTypes { text += type + "\n" }
@@ -83,7 +97,7 @@ public struct BratFormat: Sendable {
     }
 
     /// The span cut around the characters that break brat's field (``breaksField(_:)``);
-    /// a span of nothing else keeps one fragment of its first character, so it is never lost.
+    /// none for a span of nothing else.
     public static func fragments(of span: Span) -> [Fragment] {
         var fragments: [Fragment] = []
         var current = String.UnicodeScalarView()
@@ -100,11 +114,10 @@ public struct BratFormat: Sendable {
             offset += 1
         }
         if !current.isEmpty { fragments.append(Fragment(start: start, end: offset, text: String(current))) }
-        if fragments.isEmpty { fragments.append(Fragment(start: span.start, end: span.start + 1, text: " ")) }
         return fragments
     }
 
-    /// `value` on one line: `\` doubled, line breaks and tabs written as escapes.
+    /// `value` on one line: `\` doubled, line breaks, tabs and control characters written as escapes.
     static func escaped(_ value: String) -> String {
         var result = ""
         for scalar in value.unicodeScalars {
@@ -113,7 +126,7 @@ public struct BratFormat: Sendable {
             case "\n": result += "\\n"
             case "\r": result += "\\r"
             case "\t": result += "\\t"
-            case _ where breaksField(scalar): result += "\\u" + String(scalar.value, radix: 16, uppercase: false).leftPadded(to: 4)
+            case _ where breaksField(scalar) || scalar.properties.generalCategory == .control: result += "\\u" + String(scalar.value, radix: 16, uppercase: false).leftPadded(to: 4)
             default: result.unicodeScalars.append(scalar)
             }
         }

@@ -12,6 +12,8 @@ public import GlossCore
 /// span's text. Everything taken from the data is escaped (`&`, `<`, `>`, `"`,
 /// `'`, and `\r` as `&#13;` so it survives HTML's line-end normalisation), and
 /// user text is isolated with `<bdi>` so a right-to-left override stays inside it.
+/// Notes and review comments keep their line breaks, and a long word (a label or
+/// a note without spaces, a URL) wraps instead of widening the page.
 public struct HTMLReportFormat: Sendable {
     /// A report format.
     public init() {}
@@ -141,7 +143,7 @@ public struct HTMLReportFormat: Sendable {
     }
 
     private static let styles = """
-        body { font: 15px/1.5 system-ui, sans-serif; margin: 2em; color: #1a1a1a; }
+        body { font: 15px/1.5 system-ui, sans-serif; margin: 2em; color: #1a1a1a; overflow-wrap: anywhere; }
         .meta { color: #555; font-size: 0.85em; }
         .document { border-top: 2px solid #ccc; margin-top: 2em; padding-top: 1em; }
         .columns { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 2em; }
@@ -152,6 +154,7 @@ public struct HTMLReportFormat: Sendable {
         .annotations { padding-left: 1.5em; }
         .annotation { margin-bottom: 0.8em; break-inside: avoid; }
         .annotation p { margin: 0.1em 0; }
+        .note, .review, .conflicts { white-space: pre-wrap; }
         .deleted { text-decoration: line-through; color: #777; }
         .tag { background: #eee; border-radius: 3px; padding: 0 0.3em; }
         .review.accepted { color: #1b6e1b; } .review.rejected { color: #a31515; }

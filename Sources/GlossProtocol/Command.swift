@@ -73,6 +73,8 @@ public enum Command: Hashable, Sendable {
     case status
     /// `PEER version=…`: the connection becomes a replication link speaking peer messages.
     case peer(version: Int)
+    /// `EXPORT [project=…] [doc=…]… [filters] [format=…] [offsets=…] [since=…] [after=… as-of=…]`.
+    case export(ExportQuery)
 
     /// Whether the command edits an existing annotation (and so takes `rev=`).
     public var editsAnnotation: Bool {
@@ -109,6 +111,7 @@ public enum Command: Hashable, Sendable {
         case .peer: .peer
         case .status: .status
         case .digests: .digests
+        case .export: .export
         }
     }
 }

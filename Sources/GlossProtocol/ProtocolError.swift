@@ -70,6 +70,10 @@ public struct ProtocolError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let peerRefused = Code("peer-refused")
         /// A subscriber fell too far behind; its subscription was dropped.
         public static let subscriberTooSlow = Code("subscriber-too-slow")
+        /// As many exports as the server allows are running; retry when one ends.
+        public static let tooManyExports = Code("too-many-exports")
+        /// An export cursor the server cannot continue from (another database, or ahead of it).
+        public static let invalidCursor = Code("invalid-cursor")
         /// A bug or an unexpected state in the server; the message says more.
         public static let internalError = Code("internal")
     }

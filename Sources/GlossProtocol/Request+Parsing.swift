@@ -109,6 +109,7 @@ extension Request {
             case (nil, let project?): return .subscribe(.project(project))
             case (nil, nil): throw ProtocolError(.badArgument, "SUBSCRIBE needs doc= (with project= when several of your projects hold it) or project=")
             }
+        case .export: return .export(try ExportQuery(&reader))
         case .unsubscribe:
             guard let id = try reader.integer("sub", in: 1...Int.max) else { throw ProtocolError(.badArgument, "UNSUBSCRIBE needs sub=") }
             return .unsubscribe(id)

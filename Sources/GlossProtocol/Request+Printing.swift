@@ -34,6 +34,7 @@ extension Request {
         case .subscribe(.document(let document)): return [named("doc", document.id.rawValue)] + project(of: document)
         case .subscribe(.project(let project)): return [named("project", project.rawValue)]
         case .unsubscribe(let id): return [named("sub", String(id))]
+        case .export(let query): return query.arguments
         }
     }
 

@@ -40,6 +40,8 @@ public enum Verb: String, Hashable, Sendable, CaseIterable {
     case restore = "RESTORE"
     /// Records a review decision.
     case review = "REVIEW"
+    /// Streams a batch export of a project's annotations from one consistent snapshot.
+    case export = "EXPORT"
     /// Starts receiving live events for a document or a project.
     case subscribe = "SUBSCRIBE"
     /// Stops a subscription.
@@ -58,7 +60,7 @@ public enum Verb: String, Hashable, Sendable, CaseIterable {
         case .hello, .auth, .ping, .whoami, .quit, .unsubscribe, .peer, .status, .digests: nil
         case .getDocument, .listDocuments, .get, .list, .conflicts, .subscribe: .reader
         case .putDocument, .add, .set, .resolve, .tag, .untag, .delete, .restore: .analyst
-        case .review: .reviewer
+        case .review, .export: .reviewer
         }
     }
 

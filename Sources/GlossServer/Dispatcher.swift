@@ -76,7 +76,7 @@ struct Dispatcher: Sendable {
             return try await write([.set(.review(review))], on: id, request: request)
         case .status:
             return try await status(request.tag)
-        case .hello, .auth, .ping, .whoami, .quit, .subscribe, .unsubscribe, .peer, .digests:
+        case .hello, .auth, .ping, .whoami, .quit, .subscribe, .unsubscribe, .peer, .digests, .export:
             throw ProtocolError(.internalError, "\(request.command.verb.rawValue) is handled by the session")
         }
     }

@@ -28,7 +28,8 @@ public final class GlossServer: Service, Sendable {
         let directory = Directory()
         context = ServerContext(
             store: store, limits: configuration.limits, hub: EventHub(), directory: directory, documents: DocumentCache(),
-            throttle: AuthenticationThrottle(maximumPerMinute: configuration.limits.maximumFailedAuthenticationsPerMinute), logger: logger,
+            throttle: AuthenticationThrottle(maximumPerMinute: configuration.limits.maximumFailedAuthenticationsPerMinute),
+            exports: ExportSlots(limit: configuration.limits.maximumExports), logger: logger,
             replication: configuration.replication.map(ReplicationRuntime.init(settings:))
         )
         limiter = ConnectionLimiter(

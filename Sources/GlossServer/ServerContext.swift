@@ -11,6 +11,8 @@ struct ServerContext: Sendable {
     let directory: Directory
     let documents: DocumentCache
     let throttle: AuthenticationThrottle
+    /// The exports running, against ``ServerLimits/maximumExports``.
+    let exports: ExportSlots
     let logger: Logger
     /// Replication, when configured, once the server runs.
     let replication: ReplicationRuntime?

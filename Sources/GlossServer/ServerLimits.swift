@@ -33,6 +33,9 @@ public struct ServerLimits: Sendable, Hashable {
     /// How often glossd asks the database whether access changed (a token revoked, a
     /// role changed); open sessions follow such a change within this time.
     public var accessCheckInterval: Duration = .seconds(5)
+    /// `EXPORT`s running at once on the server, each with its own PostgreSQL connection
+    /// and snapshot; more are refused (`too-many-exports`).
+    public var maximumExports = 4
     /// Time in-flight requests get to finish when the server shuts down.
     public var shutdownGracePeriod: Duration = .seconds(10)
 

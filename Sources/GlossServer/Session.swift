@@ -322,6 +322,18 @@ final class Session: Sendable {
             context.hub.remove(key)
             restartWatchdog()
             return [Reply.ok(request.tag)]
+        case .export(let query):
+            let idle = context.limits.idleTimeout
+            let streamer = ExportStreamer(
+                dispatcher: Dispatcher(context: context, principal: principal), outbox: outbox,
+                isClosing: { [weak self] in self?.state.withLock { $0.closing } ?? true },
+                stalled: { [weak self] in
+                    guard let self else { return }
+                    logger.warning("closed a session whose export stopped being read", metadata: ["address": "\(address)", "idle": "\(idle)"])
+                    close(with: ProtocolError(.idleTimeout, "the export's client read nothing for \(idle)"), discardingQueued: true)
+                }
+            )
+            return await streamer.run(query, tag: request.tag)
         default:
             return await Dispatcher(context: context, principal: principal).handle(request)
         }

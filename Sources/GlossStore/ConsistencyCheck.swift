@@ -38,16 +38,19 @@ extension GlossStore {
                 FROM annotations a LEFT JOIN operations o ON o.annotation_id = a.id
                 GROUP BY a.id ORDER BY a.id
                 """
-            for try await (uuid, stored, bodies) in try await client.query(joined, logger: logger).decode((UUID, ByteBuffer, [ByteBuffer]).self) {
-                var rebuilt = AnnotationState(id: AnnotationID(uuid))
-                for body in bodies { rebuilt.apply(try AnnotationOperation(decoding: Array(buffer: body))) }
-                report.annotationsChecked += 1
-                report.operationsReplayed += bodies.count
-                if Array(buffer: stored) != rebuilt.encoded() { report.mismatches.append(rebuilt.id) }
+            try await client.forEachBatch(joined, batch: 500, logger: logger) { rows in
+                for row in rows {
+                    let (uuid, stored, bodies) = try row.decode((UUID, ByteBuffer, [ByteBuffer]).self)
+                    var rebuilt = AnnotationState(id: AnnotationID(uuid))
+                    for body in bodies { rebuilt.apply(try AnnotationOperation(decoding: Array(buffer: body))) }
+                    report.annotationsChecked += 1
+                    report.operationsReplayed += bodies.count
+                    if Array(buffer: stored) != rebuilt.encoded() { report.mismatches.append(rebuilt.id) }
+                }
             }
             let orphans: PostgresQuery = "SELECT annotation_id FROM operations EXCEPT SELECT id FROM annotations"
-            for try await uuid in try await client.query(orphans, logger: logger).decode(UUID.self) {
-                report.mismatches.append(AnnotationID(uuid))
+            try await client.forEachBatch(orphans, logger: logger) { rows in
+                for row in rows { report.mismatches.append(AnnotationID(try row.decode(UUID.self))) }
             }
             report.vectorErrors = try await vectorErrors()
             return report
@@ -62,8 +65,9 @@ extension GlossStore {
             SELECT v.origin, v.counter, (SELECT count(*) FROM operations o WHERE o.origin = v.origin AND o.counter <= v.counter)
             FROM version_vector v ORDER BY v.origin
             """
-        for try await (origin, covered, present) in try await client.query(query, logger: logger).decode((String, Int64, Int64).self)
-        where present != covered {
+        for row in try await client.wholeResult(query, logger: logger) {
+            let (origin, covered, present) = try row.decode((String, Int64, Int64).self)
+            guard present != covered else { continue }
             errors.append("\(origin) claims 1…\(covered) but \(present) of those operations are stored")
         }
         return errors

@@ -57,7 +57,7 @@ public struct ExportCursor: Sendable, Hashable, CustomStringConvertible {
             throw StoreError(.invalidCursor, "the cursor's database oid \(numbers[0]) is out of range: it was altered")
         }
         let (xmin, xmax, inProgress) = (numbers[1], numbers[2], Array(numbers[3...]))
-        guard xmin <= xmax, inProgress.allSatisfy({ $0 >= xmin && $0 < xmax }), zip(inProgress, inProgress.dropFirst()).allSatisfy({ $0 < $1 }) else {
+        guard xmin >= 1, xmin <= xmax, inProgress.allSatisfy({ $0 >= xmin && $0 < xmax }), zip(inProgress, inProgress.dropFirst()).allSatisfy({ $0 < $1 }) else {
             throw StoreError(.invalidCursor, "the cursor's snapshot is not consistent (xmin \(xmin), xmax \(xmax)): it was altered")
         }
         self.init(database: database, databaseOID: oid, xmin: xmin, xmax: xmax, inProgress: inProgress)

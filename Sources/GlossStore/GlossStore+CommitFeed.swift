@@ -75,8 +75,8 @@ extension GlossStore {
         let acquired: Bool
         do {
             var found = false
-            for try await granted in try await connection.query("SELECT pg_try_advisory_lock(hashtextextended(\(name), 0))", logger: logger).decode(Bool.self) {
-                found = granted
+            for row in try await connection.wholeResult("SELECT pg_try_advisory_lock(hashtextextended(\(name), 0))", logger: logger) {
+                found = try row.decode(Bool.self)
             }
             acquired = found
         } catch {

@@ -13,16 +13,17 @@ extension GlossStore {
             var digests: [String: StateDigest] = [:]
             var current: String?
             var states: [AnnotationState] = []
-            let rows = try await client.query(
-                "SELECT coalesce(project_id || '/' || document_id, '-'), state FROM annotations ORDER BY 1, id", logger: logger
-            )
-            for try await (key, body) in rows.decode((String, ByteBuffer).self) {
-                if key != current {
-                    if let current { digests[current] = StateDigest(of: states) }
-                    current = key
-                    states.removeAll(keepingCapacity: true)
+            let query: PostgresQuery = "SELECT coalesce(project_id || '/' || document_id, '-'), state FROM annotations ORDER BY 1, id"
+            try await client.forEachBatch(query, logger: logger) { rows in
+                for row in rows {
+                    let (key, body) = try row.decode((String, ByteBuffer).self)
+                    if key != current {
+                        if let current { digests[current] = StateDigest(of: states) }
+                        current = key
+                        states.removeAll(keepingCapacity: true)
+                    }
+                    states.append(try Self.decodeState(body))
                 }
-                states.append(try Self.decodeState(body))
             }
             if let current { digests[current] = StateDigest(of: states) }
             return digests

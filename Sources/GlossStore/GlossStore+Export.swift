@@ -63,7 +63,11 @@ extension GlossStore {
     ///
     /// With `since`, only the annotations changed after that cursor's snapshot,
     /// deleted ones included (deletions are changes). With `after`, only rows
-    /// after that position (to resume an interrupted export). Annotations whose
+    /// after that position (to resume an interrupted export), and with `asOf` only
+    /// the annotations no transaction has changed since that cursor's snapshot:
+    /// together they continue an export begun at `asOf` with exactly what it would
+    /// still have written, each annotation in its state at `asOf` (the others are
+    /// what the next export `--since` that cursor delivers). Annotations whose
     /// document has not arrived yet (from a peer) are left out until it does;
     /// its arrival counts as their change.
     ///
@@ -74,8 +78,8 @@ extension GlossStore {
     ///   database or a snapshot this database has not reached; ``StoreError/Code/unavailable``
     ///   when PostgreSQL cannot be reached; whatever `opening` or `row` throw.
     public func export(
-        _ filter: AnnotationFilter, since: ExportCursor? = nil, after: ExportPosition? = nil, withText: Bool = false,
-        opening: (ExportOpening) async throws -> Void, row: (ExportRow) async throws -> Void
+        _ filter: AnnotationFilter, since: ExportCursor? = nil, after: ExportPosition? = nil, asOf: ExportCursor? = nil,
+        withText: Bool = false, opening: (ExportOpening) async throws -> Void, row: (ExportRow) async throws -> Void
     ) async throws {
         let connection: PostgresConnection
         do {
@@ -86,46 +90,63 @@ extension GlossStore {
             throw StoreError.from(error, doing: "connecting for an export")
         }
         do {
-            try await readSnapshot(on: connection, filter, since: since, after: after, withText: withText, opening: opening, row: row)
+            try await readSnapshot(
+                on: connection, filter, since: since, after: after, asOf: asOf, withText: withText, opening: opening, row: row
+            )
             try? await connection.close()
         } catch {
             try? await connection.close()
-            if error is StoreError || !(error is PSQLError) { throw error }
+            if error is StoreError || !(error is PSQLError || error is PostgresConnectionClosed) { throw error }
             throw StoreError.from(error, doing: "exporting annotations")
         }
     }
 
     private func readSnapshot(
-        on connection: PostgresConnection, _ filter: AnnotationFilter, since: ExportCursor?, after: ExportPosition?, withText: Bool,
+        on connection: PostgresConnection, _ filter: AnnotationFilter, since: ExportCursor?, after: ExportPosition?, asOf: ExportCursor?, withText: Bool,
         opening: (ExportOpening) async throws -> Void, row: (ExportRow) async throws -> Void
     ) async throws {
-        try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+        _ = try await connection.wholeResult("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
         let cursor = try await currentCursor(on: connection)
         if let since { try Self.check(since, against: cursor) }
+        if let asOf { try Self.check(asOf, against: cursor) }
         var total = 0
-        for try await count in try await connection.query(Self.exportQuery(filter, since: since, after: after, counting: true), logger: logger)
-            .decode(Int64.self)
-        {
-            total = Int(count)
+        for found in try await connection.wholeResult(Self.exportQuery(filter, since: since, after: after, asOf: asOf, counting: true), logger: logger) {
+            total = Int(try found.decode(Int64.self))
         }
         try await opening(ExportOpening(total: total, cursor: cursor))
         var texts = LeastRecentlyUsedTexts()
-        let rows = try await connection.query(Self.exportQuery(filter, since: since, after: after, counting: false), logger: logger)
-        for try await (body, project, document, start, title, sha) in rows.decode((ByteBuffer, String, String, Int32, String, String).self) {
-            let state = try Self.decodeState(body)
-            let key = DocumentKey(project: try ProjectID(project), document: try DocumentID(document))
-            var text: DocumentText?
-            if withText {
-                text = try await texts.text(of: key) { key throws(StoreError) in try await self.document(key)?.text }
-            }
-            try await row(
-                ExportRow(
-                    state: state, documentTitle: title, documentSHA256: sha, text: text,
-                    position: ExportPosition(document: key, start: Int(start), annotation: state.id)
+        try await connection.forEachBatch(Self.exportQuery(filter, since: since, after: after, asOf: asOf, counting: false), logger: logger) { rows in
+            for found in rows {
+                let (body, project, document, start, title, sha) = try found.decode((ByteBuffer, String, String, Int32, String, String).self)
+                let state = try Self.decodeState(body)
+                let key = DocumentKey(project: try ProjectID(project), document: try DocumentID(document))
+                var text: DocumentText?
+                if withText {
+                    text = try await texts.text(of: key) { key throws(StoreError) in try await self.document(key)?.text }
+                }
+                try await row(
+                    ExportRow(
+                        state: state, documentTitle: title, documentSHA256: sha, text: text,
+                        position: ExportPosition(document: key, start: Int(start), annotation: state.id)
+                    )
                 )
-            )
+            }
         }
-        try await connection.query("COMMIT", logger: logger)
+        _ = try await connection.wholeResult("COMMIT", logger: logger)
+    }
+
+    /// Refuses a filter naming a project or document this database does not hold (a typo
+    /// would otherwise export nothing, silently).
+    ///
+    /// - Throws: ``StoreError/Code/notFound`` naming it; ``StoreError/Code/unavailable`` when PostgreSQL cannot be reached.
+    public func checkExists(_ filter: AnnotationFilter) async throws(StoreError) {
+        guard let project = filter.project else { return }
+        guard try await projects().contains(where: { $0.id == project }) else {
+            throw StoreError(.notFound, "no project '\(project)' in this database (glossd project list shows them)")
+        }
+        for document in filter.documents where try await self.document(DocumentKey(project: project, document: document)) == nil {
+            throw StoreError(.notFound, "no document '\(document)' in project '\(project)'")
+        }
     }
 
     /// The cursor naming this transaction's snapshot.
@@ -133,7 +154,8 @@ extension GlossStore {
         let query: PostgresQuery = """
             SELECT export_token, (SELECT oid FROM pg_database WHERE datname = current_database())::bigint, pg_current_snapshot()::text FROM site
             """
-        for try await (token, oid, snapshot) in try await connection.query(query, logger: logger).decode((UUID, Int64, String).self) {
+        for found in try await connection.wholeResult(query, logger: logger) {
+            let (token, oid, snapshot) = try found.decode((UUID, Int64, String).self)
             if let oid = UInt32(exactly: oid), let cursor = ExportCursor(database: token, databaseOID: oid, snapshot: snapshot) { return cursor }
             throw StoreError(.internalError, "PostgreSQL gave a snapshot Gloss cannot read: \(Excerpt.quoted(snapshot))")
         }
@@ -165,7 +187,7 @@ extension GlossStore {
     }
 
     /// The rows (or their count) an export returns.
-    static func exportQuery(_ filter: AnnotationFilter, since: ExportCursor?, after: ExportPosition?, counting: Bool) -> PostgresQuery {
+    static func exportQuery(_ filter: AnnotationFilter, since: ExportCursor?, after: ExportPosition?, asOf: ExportCursor? = nil, counting: Bool) -> PostgresQuery {
         var query = QueryBuilder(
             counting
                 ? "SELECT count(*) FROM annotations a WHERE a.created AND a.project_id IS NOT NULL"
@@ -188,6 +210,7 @@ extension GlossStore {
         } else if !filter.includeDeleted {
             query.add(" AND NOT a.deleted")
         }
+        if let asOf { query.add(" AND pg_visible_in_snapshot(a.change_xid, ?::pg_snapshot)", asOf.snapshot) }
         if let after {
             query.add(" AND (a.project_id, a.document_id, a.span_start, a.id) > (?", after.document.project.rawValue)
             query.add(", ?", after.document.document.rawValue)

@@ -130,7 +130,7 @@ public final class GlossStore: Sendable {
         let (client, logger, target) = (client, logger, databaseDescription)
         do {
             try await withDeadline(limit, doing: "connecting to \(target)") {
-                _ = try await client.query("SELECT 1", logger: logger).collect()
+                _ = try await client.wholeResult("SELECT 1", logger: logger)
             }
         } catch {
             // The pool only says it waited; one direct attempt tells why (refused, unknown database, bad password…).
@@ -331,13 +331,15 @@ public final class GlossStore: Sendable {
     }
 
     /// Streams every annotation matching `filter` from one consistent snapshot,
-    /// in change order, without loading them all: rows are fetched as `body` consumes them.
+    /// in change order, without loading them all: rows are fetched in batches as `body` consumes them.
     public func forEachAnnotation(
         _ filter: AnnotationFilter, _ body: (AnnotationState, Int64) async throws -> Void
     ) async throws {
-        let sequence = try await client.query(filteredQuery(filter, after: 0, limit: Int.max), logger: logger)
-        for try await (cursor, state) in sequence.decode((Int64, ByteBuffer).self) {
-            try await body(try Self.decodeState(state), cursor)
+        try await client.forEachBatch(filteredQuery(filter, after: 0, limit: Int.max), logger: logger) { rows in
+            for row in rows {
+                let (cursor, state) = try row.decode((Int64, ByteBuffer).self)
+                try await body(try Self.decodeState(state), cursor)
+            }
         }
     }
 
@@ -392,7 +394,7 @@ public final class GlossStore: Sendable {
     func execute(_ query: PostgresQuery, doing what: String) async throws(StoreError) {
         let (client, logger) = (client, logger)
         do {
-            try await withDeadline(queryTimeout, doing: what, cancelling: false) { _ = try await client.query(query, logger: logger).collect() }
+            try await withDeadline(queryTimeout, doing: what, cancelling: false) { _ = try await client.wholeResult(query, logger: logger) }
         } catch {
             throw StoreError.from(error, doing: what)
         }
@@ -406,11 +408,7 @@ public final class GlossStore: Sendable {
         let (client, logger) = (client, logger)
         do {
             return try await withDeadline(queryTimeout, doing: what, cancelling: false) {
-                var result: [(repeat each Column)] = []
-                for try await row in try await client.query(query, logger: logger) {
-                    result.append(try row.decode((repeat each Column).self))
-                }
-                return result
+                try await client.wholeResult(query, logger: logger).map { row in try row.decode((repeat each Column).self) }
             }
         } catch {
             throw StoreError.from(error, doing: what)

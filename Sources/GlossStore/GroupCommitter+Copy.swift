@@ -20,16 +20,16 @@ extension GroupCommitter {
     ) async throws {
         let rows = rows ?? OperationCopyRows.rows(operations)
         try await client.withConnection { connection in
-            let run: @Sendable (PostgresQuery) async throws -> PostgresRowSequence = { try await connection.query($0, logger: logger) }
-            _ = try await run("BEGIN").collect()
+            let run: @Sendable (PostgresQuery) async throws -> [PostgresRow] = { try await connection.wholeResult($0, logger: logger) }
+            _ = try await run("BEGIN")
             do {
                 try await connection.copyFrom(table: "operations", columns: OperationCopyRows.columns, logger: logger) { writer in
                     try await writer.write(rows)
                 }
                 try await store(operations, states: states, keys: keys, progress: progress, by: replica, copied: true, run: run)
-                _ = try await run("COMMIT").collect()
+                _ = try await run("COMMIT")
             } catch {
-                _ = try? await run("ROLLBACK").collect()
+                _ = try? await run("ROLLBACK")
                 throw error
             }
         }

@@ -166,7 +166,7 @@ actor GroupCommitter {
         let (client, logger) = (client, logger)
         Task {
             do {
-                _ = try await client.query("ANALYZE operations", logger: logger).collect()
+                _ = try await client.wholeResult("ANALYZE operations", logger: logger)
             } catch {
                 logger.debug("could not refresh the statistics", metadata: ["error": "\(error)"])
             }
@@ -252,7 +252,7 @@ actor GroupCommitter {
                 )
             } else {
                 try await Self.store(operations, states: states, keys: keys, progress: progress, by: replica) {
-                    try await client.query($0, logger: logger)
+                    try await client.wholeResult($0, logger: logger)
                 }
             }
         }
@@ -281,19 +281,19 @@ actor GroupCommitter {
         let (client, logger) = (client, logger)
         return try await withDeadline(timeout * 2, doing: "committing under the writers' lock") {
             try await client.withConnection { connection in
-                let run: @Sendable (PostgresQuery) async throws -> PostgresRowSequence = { try await connection.query($0, logger: logger) }
-                _ = try await run("BEGIN").collect()
+                let run: @Sendable (PostgresQuery) async throws -> [PostgresRow] = { try await connection.wholeResult($0, logger: logger) }
+                _ = try await run("BEGIN")
                 do {
-                    _ = try await run("SELECT pg_advisory_xact_lock(\(Self.writerLockKey))").collect()
+                    _ = try await run("SELECT pg_advisory_xact_lock(\(Self.writerLockKey))")
                     let fresh = try await Self.readStates(ids, run: run)
                     let group = await self.prepareAll(batch, fresh: fresh, recorded: recorded)
                     if group.hasWrites {
                         try await Self.store(group.operations, states: group.states, keys: group.keys, progress: group.progress, by: self.replica, run: run)
                     }
-                    _ = try await run("COMMIT").collect()
+                    _ = try await run("COMMIT")
                     return group
                 } catch {
-                    _ = try? await run("ROLLBACK").collect()
+                    _ = try? await run("ROLLBACK")
                     throw error
                 }
             }
@@ -349,14 +349,15 @@ actor GroupCommitter {
         let (client, logger) = (client, logger)
         return try await withDeadline(timeout, doing: "reading idempotency keys") {
             var found: [String: RecordedKey] = [:]
-            let rows = try await client.query(
+            let rows = try await client.wholeResult(
                 """
                 SELECT k.user_name, k.key, k.request_sha, k.annotation_id, k.reply FROM request_keys k
                 JOIN unnest(\(keys.map(\.user)), \(keys.map(\.key))) AS u(user_name, key) ON k.user_name = u.user_name AND k.key = u.key
                 """,
                 logger: logger
             )
-            for try await (user, key, sha, annotation, reply) in rows.decode((String, String, ByteBuffer, UUID?, String).self) {
+            for row in rows {
+                let (user, key, sha, annotation, reply) = try row.decode((String, String, ByteBuffer, UUID?, String).self)
                 // A key recorded by DOC-PUT names no annotation; its fingerprint never matches a write's.
                 let id = annotation.map(AnnotationID.init) ?? AnnotationID(high: 0, low: 0)
                 found[user + "\u{0}" + key] = RecordedKey(fingerprint: Array(buffer: sha), annotation: id, reply: reply)
@@ -478,16 +479,16 @@ actor GroupCommitter {
 
     private static func readCounters(client: PostgresClient, logger: Logger, replica: ReplicaID) async throws -> (VersionVector, Int64, Int64) {
         var fresh = VersionVector()
-        for try await (origin, covered) in try await client.query("SELECT origin, counter FROM version_vector", logger: logger)
-            .decode((String, Int64).self)
-        {
+        for row in try await client.wholeResult("SELECT origin, counter FROM version_vector", logger: logger) {
+            let (origin, covered) = try row.decode((String, Int64).self)
             if let id = try? ReplicaID(origin) { fresh.advance(id, to: UInt64(covered)) }
         }
         var stored: Int64 = 0
         var latest: Int64 = 0
-        for try await (maximum, timestamp) in try await client.query(
+        for row in try await client.wholeResult(
             "SELECT coalesce(max(counter), 0), coalesce(max(hlc), 0) FROM operations WHERE origin = \(replica.rawValue)", logger: logger
-        ).decode((Int64, Int64).self) {
+        ) {
+            let (maximum, timestamp) = try row.decode((Int64, Int64).self)
             stored = maximum
             latest = timestamp
         }
@@ -499,19 +500,18 @@ actor GroupCommitter {
         guard !missing.isEmpty else { return }
         let (client, logger) = (client, logger)
         let rows = try await withDeadline(timeout, doing: "reading annotations") {
-            try await Self.readStates(Array(missing)) { try await client.query($0, logger: logger) }
+            try await Self.readStates(Array(missing)) { try await client.wholeResult($0, logger: logger) }
         }
         for (id, state) in rows { cache.store(id, state) }
     }
 
     /// The stored states and versions of `ids`; version 0 and an empty state for those not stored.
     private static func readStates(
-        _ ids: [AnnotationID], run: @Sendable (PostgresQuery) async throws -> PostgresRowSequence
+        _ ids: [AnnotationID], run: @Sendable (PostgresQuery) async throws -> [PostgresRow]
     ) async throws -> [(AnnotationID, VersionedState)] {
         var found: [AnnotationID: VersionedState] = [:]
-        for try await (uuid, version, body) in try await run("SELECT id, version, state FROM annotations WHERE id = ANY(\(ids.map(\.uuid)))")
-            .decode((UUID, Int64, ByteBuffer).self)
-        {
+        for row in try await run("SELECT id, version, state FROM annotations WHERE id = ANY(\(ids.map(\.uuid)))") {
+            let (uuid, version, body) = try row.decode((UUID, Int64, ByteBuffer).self)
             found[AnnotationID(uuid)] = VersionedState(state: try AnnotationState(decoding: Array(buffer: body)), version: version)
         }
         return ids.map { ($0, found[$0] ?? VersionedState(state: AnnotationState(id: $0), version: 0)) }
@@ -522,7 +522,7 @@ actor GroupCommitter {
     /// the merged states, idempotency keys, peers' progress, and the commit's announcement.
     static func store(
         _ operations: [AnnotationOperation], states byID: [AnnotationID: VersionedState], keys: [RecordedWrite], progress: [(PeerProgress, Int)],
-        by replica: ReplicaID, copied: Bool = false, run: @Sendable (PostgresQuery) async throws -> PostgresRowSequence
+        by replica: ReplicaID, copied: Bool = false, run: @Sendable (PostgresQuery) async throws -> [PostgresRow]
     ) async throws {
         let ids = byID.keys.sorted()
         let rows = ids.map { MaterializedRow(byID[$0]!.state) }
@@ -579,6 +579,6 @@ actor GroupCommitter {
             query.sql += ", pg_notify('\(CommitAnnouncement.channel)', $\(query.binds.count + 1))"
             query.binds.append(payload)
         }
-        _ = try await run(query).collect()
+        _ = try await run(query)
     }
 }

@@ -28,27 +28,27 @@ public struct Migrator: Sendable {
     public func migrate(_ client: PostgresClient, logger: Logger) async throws(StoreError) -> [Int] {
         do {
             return try await client.withConnection { connection in
-                _ = try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger).collect()
+                _ = try await connection.wholeResult("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
                 do {
                     let applied = try await self.prepare(connection, logger: logger)
                     var done: [Int] = []
                     for migration in migrations where migration.version > applied.count {
                         try await connection.withTransaction(logger: logger) { connection in
                             for statement in SQLScript.statements(migration.sql) {
-                                _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).collect()
+                                _ = try await connection.wholeResult(PostgresQuery(unsafeSQL: statement), logger: logger)
                             }
-                            _ = try await connection.query(
+                            _ = try await connection.wholeResult(
                                 "INSERT INTO schema_migrations (version, name, checksum) VALUES (\(migration.version), \(migration.name), \(migration.checksum))",
                                 logger: logger
-                            ).collect()
+                            )
                         }
                         logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
                         done.append(migration.version)
                     }
-                    _ = try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger).collect()
+                    _ = try await connection.wholeResult("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
                     return done
                 } catch {
-                    _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger).collect()
+                    _ = try? await connection.wholeResult("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
                     throw error
                 }
             }
@@ -77,18 +77,17 @@ public struct Migrator: Sendable {
 
     /// Creates the bookkeeping table if needed, reads what is applied and checks it against the files.
     private func prepare(_ connection: PostgresConnection, logger: Logger) async throws -> [Applied] {
-        _ = try await connection.query(
+        _ = try await connection.wholeResult(
             """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,
                 applied_at timestamptz NOT NULL DEFAULT now())
             """,
             logger: logger
-        ).collect()
+        )
         var applied: [Applied] = []
-        for try await (version, checksum) in try await connection.query(
-            "SELECT version, checksum FROM schema_migrations ORDER BY version", logger: logger
-        ).decode((Int, String).self) {
+        for row in try await connection.wholeResult("SELECT version, checksum FROM schema_migrations ORDER BY version", logger: logger) {
+            let (version, checksum) = try row.decode((Int, String).self)
             applied.append(Applied(version: version, checksum: checksum))
         }
         if let newest = applied.last, newest.version > migrations.count {

@@ -59,8 +59,8 @@ actor StateReader {
         let (client, logger) = (client, logger)
         return try await withDeadline(timeout, doing: "reading annotations") {
             var found: [AnnotationID: AnnotationState] = [:]
-            let rows = try await client.query("SELECT id, state FROM annotations WHERE id = ANY(\(ids.map(\.uuid)))", logger: logger)
-            for try await (uuid, body) in rows.decode((UUID, ByteBuffer).self) {
+            for row in try await client.wholeResult("SELECT id, state FROM annotations WHERE id = ANY(\(ids.map(\.uuid)))", logger: logger) {
+                let (uuid, body) = try row.decode((UUID, ByteBuffer).self)
                 found[AnnotationID(uuid)] = try GlossStore.decodeState(body)
             }
             return found

@@ -20,6 +20,9 @@ extension StoreError {
         if let error = error as? PostgresDecodingError {
             return StoreError(.internalError, "a column does not decode while \(what): \(error.code)")
         }
+        if error is PostgresConnectionClosed {
+            return StoreError(.unavailable, "lost the connection to PostgreSQL while \(what); retry later")
+        }
         guard let psql = error as? PSQLError else {
             return StoreError(.unavailable, "PostgreSQL is unreachable while \(what) (\(String(describing: error))); retry later")
         }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import GlossCore
 import GlossExport
+import GlossExportFiles
+import GlossExportJob
 import GlossStore
 
 /// `glossd export`: annotations straight from PostgreSQL, from one consistent snapshot.
@@ -31,14 +33,10 @@ struct ExportCommand: AsyncParsableCommand {
             """
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable {
-        case jsonl, w3c, csv, brat, html
-    }
-
     @OptionGroup var store: StoreOptions
 
     @Option(help: "jsonl (JSON Lines, gloss.export/1), w3c (W3C Web Annotation JSON-LD: an AnnotationCollection in pages), csv (RFC 4180), brat (standoff .txt and .ann per document, in a tar file) or html (a self-contained review report).")
-    var format: Format = .jsonl
+    var format: ExportFormat = .jsonl
 
     @Option(name: [.customShort("o"), .long], help: "The file to write (default: standard output).")
     var output: String?
@@ -58,6 +56,12 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "Only annotations with this review status: open, accepted or rejected.")
     var status: String?
 
+    @Option(help: "Only annotations changed after this time, RFC 3339 as exports print it: 2026-12-04T09:30:00Z, 2026-12-04T09:30:00.250+01:00.")
+    var changedAfter: String?
+
+    @Flag(help: "Only annotations with an unresolved conflict (a field written concurrently, or a deletion that met an edit).")
+    var conflicted = false
+
     @Flag(help: "Include deleted annotations (an export --since always does).")
     var includeDeleted = false
 
@@ -73,16 +77,21 @@ struct ExportCommand: AsyncParsableCommand {
     func validate() throws {
         if resume {
             guard output != nil, format == .jsonl else { throw ValidationError("--resume needs --output FILE of a JSON Lines export (the format that can be resumed)") }
-            guard project == nil, document.isEmpty, label == nil, author == nil, status == nil, !includeDeleted, since == nil, offsets == nil else {
+            guard project == nil, document.isEmpty, label == nil, author == nil, status == nil, changedAfter == nil, !conflicted, !includeDeleted, since == nil,
+                offsets == nil
+            else {
                 throw ValidationError("--resume takes the filter and offsets from the interrupted export's header; give only --output (and --database-url)")
             }
         }
         if !document.isEmpty, project == nil { throw ValidationError("--document needs --project: document ids are unique within a project") }
         if let status, ReviewStatus(rawValue: status) == nil { throw ValidationError("--status must be open, accepted or rejected") }
-        if try !units().isEmpty, format != .jsonl, format != .csv {
+        if let changedAfter, ExportHeader.time(changedAfter) == nil {
+            throw ValidationError("--changed-after takes an RFC 3339 time such as 2026-12-04T09:30:00Z; \(Excerpt.quoted(changedAfter)) is not one")
+        }
+        if try !units().isEmpty, !format.takesOtherOffsetUnits {
             throw ValidationError("--offsets applies to jsonl and csv: W3C, brat and HTML offsets count code points, as those formats say")
         }
-        if format == .brat || format == .html, since != nil || includeDeleted {
+        if !format.marksDeletions, since != nil || includeDeleted {
             throw ValidationError("\(format.rawValue) shows annotations as they stand: --since and --include-deleted need jsonl, w3c or csv, which mark deletions")
         }
         if let since {
@@ -95,14 +104,10 @@ struct ExportCommand: AsyncParsableCommand {
     }
 
     func units() throws -> OffsetUnits {
-        var units: OffsetUnits = []
-        guard let offsets else { return units }
-        for name in offsets.split(separator: ",", omittingEmptySubsequences: false) {
-            switch name {
-            case "utf16": units.insert(.utf16)
-            case "utf8": units.insert(.utf8)
-            default: throw ValidationError("--offsets takes utf16, utf8 or utf16,utf8; \(Excerpt.quoted(name)) is neither")
-            }
+        guard let offsets else { return [] }
+        let names = offsets.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        guard let units = ExportHeader.units(names) else {
+            throw ValidationError("--offsets takes utf16, utf8 or utf16,utf8; \(Excerpt.quoted(offsets)) is not that")
         }
         return units
     }
@@ -111,7 +116,8 @@ struct ExportCommand: AsyncParsableCommand {
         do {
             return AnnotationFilter(
                 project: try project.map { try ProjectID($0) }, documents: try document.map { try DocumentID($0) }, label: label, author: author,
-                status: status.flatMap(ReviewStatus.init(rawValue:)), includeDeleted: includeDeleted
+                status: status.flatMap(ReviewStatus.init(rawValue:)), changedSince: changedAfter.flatMap(ExportHeader.time), includeDeleted: includeDeleted,
+                onlyConflicted: conflicted
             )
         } catch let error as CoreError {
             throw ValidationError(error.message)
@@ -120,6 +126,7 @@ struct ExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         var (asked, units, cursor) = (try filter(), try units(), try since.map { try ExportCursor($0) })
+        _ = try store.database()
         let file: ExportFile
         var resumed: ExportResume?
         do {
@@ -127,7 +134,8 @@ struct ExportCommand: AsyncParsableCommand {
                 let found = try ExportResume(destination: output)
                 (asked, units, cursor, resumed) = (found.filter, found.units, found.since, found)
                 file = try ExportFile(resuming: found.partial, destination: output)
-                FileHandle.standardError.write(Data("glossd: resuming \(found.partial) after \(found.kept) annotation\(found.kept == 1 ? "" : "s")\n".utf8))
+                let kept = found.resumption.kept
+                FileHandle.standardError.write(Data("glossd: resuming \(found.partial) after \(kept) annotation\(kept == 1 ? "" : "s")\n".utf8))
             } else {
                 file = try ExportFile(path: output)
             }
@@ -135,22 +143,25 @@ struct ExportCommand: AsyncParsableCommand {
             throw usage("\(error)")
         }
         let writer = ExportWriter(format: format, units: units, file: file)
-        let (filter, since, resumeFrom) = (asked, cursor, resumed)
+        let (filter, since, resumeFrom) = (asked, cursor, resumed?.resumption)
         do {
             let summary = try await store.withStore { store in
-                try await writer.run(store, filter: filter, since: since, resume: resumeFrom)
+                try await store.checkExists(filter)
+                return try await writer.run(store, filter: filter, since: since, resume: resumeFrom)
             }
             try file.finish()
             FileHandle.standardError.write(Data("glossd: exported \(summary.count) annotation\(summary.count == 1 ? "" : "s")\(output.map { " to \($0)" } ?? "")\ncursor: \(summary.cursor)\n".utf8))
         } catch let error as StoreError {
-            if error.isRetryable || resumeFrom != nil, format == .jsonl, let partial = file.partialPath, let output {
-                // The database went away mid-export (or a resumed export failed): what is written stays, to go on from.
-                file.suspend()
-                FileHandle.standardError.write(Data("glossd: the export was interrupted; \(partial) keeps what was written: go on with glossd export --resume --output \(output)\n".utf8))
-                throw fail(error)
-            }
+            if error.isRetryable || resumeFrom != nil, keepForResuming(file) { throw fail(error) }
             file.abandon()
             throw fail(error)
+        } catch let error as ExportWriteError {
+            FileHandle.standardError.write(Data("glossd: \(error)\n".utf8))
+            if !keepForResuming(file) { file.abandon() }
+            throw ExitCode(74)
+        } catch let exit as ExitCode {
+            file.abandon()
+            throw exit
         } catch {
             if resumeFrom != nil {
                 file.suspend()
@@ -161,5 +172,16 @@ struct ExportCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("glossd: the export failed, nothing was written at its name: \(error)\n".utf8))
             throw ExitCode(1)
         }
+    }
+
+    /// After the database went away or a write failed mid-export (or a resumed export failed), keeps
+    /// a JSON Lines partial file to go on from, says how, and returns true; false when there is none.
+    private func keepForResuming(_ file: ExportFile) -> Bool {
+        guard format == .jsonl, let partial = file.partialPath, let output else { return false }
+        file.suspend()
+        FileHandle.standardError.write(
+            Data("glossd: the export was interrupted; \(partial) keeps what was written: go on with glossd export --resume --output \(output)\n".utf8)
+        )
+        return true
     }
 }

@@ -47,6 +47,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Subscriptions per connection (env GLOSS_MAX_SUBSCRIPTIONS; default 64).")
     var maxSubscriptions: Int?
 
+    @Option(help: "Exports (gloss export) running at once, each with its own PostgreSQL connection (env GLOSS_MAX_EXPORTS; default 4).")
+    var maxExports: Int?
+
     @Option(help: "Events queued for a subscriber that does not read before it is dropped (env GLOSS_MAX_QUEUED_EVENTS; default 10000).")
     var maxQueuedEvents: Int?
 
@@ -83,6 +86,7 @@ struct ServerOptions: ParsableArguments {
             limits.maximumFailedAuthenticationsPerMinute = value
         }
         if let value = try number(maxSubscriptions, "GLOSS_MAX_SUBSCRIPTIONS", "--max-subscriptions", in: 1...100_000) { limits.maximumSubscriptions = value }
+        if let value = try number(maxExports, "GLOSS_MAX_EXPORTS", "--max-exports", in: 1...1_000) { limits.maximumExports = value }
         if let value = try number(maxQueuedEvents, "GLOSS_MAX_QUEUED_EVENTS", "--max-queued-events", in: 1...10_000_000) { limits.maximumQueuedEvents = value }
         if let value = try number(accessCheck, "GLOSS_ACCESS_CHECK", "--access-check", in: 1...3_600) { limits.accessCheckInterval = .seconds(value) }
         guard limits.maximumLineBytes > limits.maximumDocumentBytes else {

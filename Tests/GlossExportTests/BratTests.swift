@@ -58,7 +58,7 @@ struct BratTests {
         let label = hostile.view.label.value
         #expect(entities[1]["label"] as? String == BratNaming.mapped(label) && entities[0]["label"] as? String == "L")
         let notes = try #require(found["notes"] as? [String])
-        #expect(notes == ["a note", "=1+2 <script>alert(\"x\")</script>\\t\\r\\n\u{202E}evil\u{1}"], "line breaks and tabs escaped, the rest intact")
+        #expect(notes == ["a note", "=1+2 <script>alert(\"x\")</script>\\t\\r\\n\u{202E}evil\\u0001"], "line breaks, tabs and control characters escaped, the rest intact")
         let attributes = try #require(found["attributes"] as? [String])
         #expect(attributes == ["Review", "tag--x", "tag-_y", "Review"])
         let configuration = String(decoding: format.configuration(), as: UTF8.self)
@@ -68,7 +68,7 @@ struct BratTests {
         #expect(!configuration.contains("\r"), "an escaped original never breaks a comment line")
     }
 
-    @Test("A span of only line breaks keeps one fragment; names brat cannot hold are mapped, and clashes numbered")
+    @Test("A span of only line breaks is left out and listed in annotation.conf; names brat cannot hold are mapped, and clashes numbered")
     func edges() throws {
         var naming = BratNaming()
         #expect(naming.entityType(for: "PER SON") == "PER_SON")
@@ -78,7 +78,21 @@ struct BratTests {
         #expect(naming.changed.map { $0.name } == ["PER_SON", "PER_SON-2", "unlabelled", "Review-2"])
         let text = DocumentText("a\n\nb")
         let breaks = try text.span(start: 1, end: 3)
-        #expect(BratFormat.fragments(of: breaks) == [BratFormat.Fragment(start: 1, end: 2, text: " ")])
+        #expect(BratFormat.fragments(of: breaks).isEmpty)
+        var format = BratFormat()
+        let kept = try FormatTests.labelled("bell\u{7} esc\u{1B}[31m del\u{7F} c1\u{9B}")
+        var replica = Replica(id: try ReplicaID("site-a"))
+        let id = AnnotationID(high: 5, low: 6)
+        try replica.perform(
+            .create(AnnotationSeed(project: try ProjectID("news"), document: try DocumentID("doc"), span: breaks, label: "L")), on: id, by: "ana", wallClockMilliseconds: 1
+        )
+        let only = ExportItem(view: try #require(replica.annotations[id]?.view), documentTitle: "", documentSHA256: text.sha256, offsets: nil)
+        let ann = String(decoding: format.annotations([only, kept]), as: UTF8.self)
+        #expect(ann.hasPrefix("T2\t") && !ann.contains("T1\t"), "the span of line breaks has no entity; numbers stay by position: \(ann)")
+        #expect(format.leftOut == ["\(only.view.project)/\(only.view.document) \(only.view.id) [1, 3)"])
+        let configuration = String(decoding: format.configuration(), as: UTF8.self)
+        #expect(configuration.contains("# Annotations left out: their spans hold only line breaks or tabs") && configuration.contains("#   \(format.leftOut[0])\n"))
+        #expect(ann.contains("AnnotatorNotes T2\tbell\\u0007 esc\\u001b[31m del\\u007f c1\\u009b\n"), "control characters escaped: \(ann)")
     }
 
     @Test("Tar entries are ustar; a long path goes in a pax header; Python's tarfile reads both back")

@@ -76,4 +76,49 @@ struct HTMLReportTests {
         let png = try Data(contentsOf: screenshot)
         #expect(shot.status == 0 && png.count > 10_000 && png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "a screenshot of the rendered report")
     }
+
+    @Test("A label of 200 and a note of 3,000 characters without a space wrap inside an 800-pixel window, and a note's line breaks stay line breaks")
+    func longWordsWrap() throws {
+        let text = DocumentText("Kishida met Biden in Washington.")
+        var replica = Replica(id: try ReplicaID("site-a"))
+        let id = AnnotationID(high: 8, low: 1)
+        let (long, note) = (String(repeating: "W", count: 200), "first line\nsecond line\n" + String(repeating: "n", count: 3_000))
+        let seed = AnnotationSeed(project: try ProjectID("news"), document: try DocumentID("doc"), span: try text.span(quoting: "Kishida"), label: long, note: note)
+        try replica.perform(.create(seed), on: id, by: "ana", wallClockMilliseconds: 1)
+        let item = ExportItem(view: try #require(replica.annotations[id]?.view), documentTitle: long, documentSHA256: text.sha256, offsets: nil)
+        let format = HTMLReportFormat()
+        let key = DocumentKey(project: try ProjectID("news"), document: try DocumentID("doc"))
+        var page = String(
+            decoding: format.header(generated: HLCTimestamp(milliseconds: 1, logical: 0)) + format.document([item], text: text, key: key, title: long)
+                + format.end(count: 1, cursor: "gloss1-x"),
+            as: UTF8.self
+        )
+        // The test's copy measures the laid-out page with a script (the report itself forbids scripts).
+        page = page.replacingOccurrences(of: "default-src 'none'; style-src 'unsafe-inline'", with: "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'")
+        let measure = """
+            <script>
+            const note = document.querySelector('.note');
+            document.body.setAttribute('data-measured', JSON.stringify({
+              wide: document.documentElement.scrollWidth, window: window.innerWidth,
+              lines: Math.round(note.getBoundingClientRect().height / parseFloat(getComputedStyle(note).lineHeight)),
+              breaks: getComputedStyle(note).whiteSpace }));
+            </script>
+            """
+        page = page.replacingOccurrences(of: "</body>", with: measure + "</body>")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gloss-html-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let report = folder.appendingPathComponent("report.html")
+        try Data(page.utf8).write(to: report)
+        let dom = try Chromium.run(report, ["--dump-dom", "--window-size=800,600"])
+        let html = String(decoding: dom.output, as: UTF8.self)
+        #expect(dom.status == 0)
+        let attribute = try #require(html.range(of: "data-measured=\"").map { html[$0.upperBound...].prefix { $0 != "\"" } })
+        let measured = try #require(
+            try JSONSerialization.jsonObject(with: Data(String(attribute).replacingOccurrences(of: "&quot;", with: "\"").utf8)) as? [String: Any]
+        )
+        let (wide, window) = (try #require(measured["wide"] as? Int), try #require(measured["window"] as? Int))
+        #expect(wide <= window, "the page is no wider than the window: \(measured)")
+        #expect(measured["breaks"] as? String == "pre-wrap" && (measured["lines"] as? Int ?? 0) >= 3, "the note keeps its line breaks: \(measured)")
+    }
 }

@@ -9,8 +9,8 @@ import Testing
 @Suite("glossd commands", .timeLimit(.minutes(2)))
 struct GlossdCommandTests {
     /// Runs glossd and returns its exit status and everything it printed.
-    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let result = try await Binaries.run("glossd", arguments)
+    static func run(_ arguments: [String], limitSeconds: Double = Binaries.defaultLimitSeconds) async throws -> (status: Int32, output: String) {
+        let result = try await Binaries.run("glossd", arguments, limitSeconds: limitSeconds)
         return (result.status, result.output + result.error)
     }
 

@@ -30,6 +30,12 @@ public final class RawTLSClient: Sendable {
         return RawTLSClient(channel: channel, collector: collector)
     }
 
+    /// Stops reading from the socket (lines already read stay readable), as a client that stops
+    /// reading does: what the server writes then backs up in the sockets' buffers and in glossd.
+    public func stopReading() async throws {
+        try await channel.setOption(ChannelOptions.autoRead, value: false).get()
+    }
+
     /// Sends bytes as they are and waits until they are written.
     public func write(_ bytes: [UInt8]) async throws {
         try await channel.writeAndFlush(ByteBuffer(bytes: bytes)).get()

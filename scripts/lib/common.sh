@@ -47,3 +47,22 @@ chromium_tool() {
     die "the HTML report's test needs headless Chromium: install Debian's chromium package (or set GLOSS_TEST_CHROMIUM)"
   fi
 }
+
+# Runs `swift test` with the given arguments, killed after $1 minutes: a test that
+# hangs fails the run in minutes, naming the tests that started and never ended,
+# instead of holding the run until an outside limit ends it with nothing said.
+swift_test_within() {
+  local minutes=$1 log status=0
+  shift
+  log=$(mktemp "${TMPDIR:-/tmp}/swift-test-XXXXXX.log")
+  { timeout --kill-after=30 "$((minutes * 60))" swift test "$@" 2>&1; echo $? > "$log.status"; } | tee "$log"
+  status=$(cat "$log.status")
+  if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+    printf '\nerror: the tests were still running after %s minutes; started and never ended:\n' "$minutes" >&2
+    sed -n 's/^.*Test \("[^"]*"\).* started\.$/\1/p' "$log" | sort -u > "$log.started"
+    sed -n 's/^.*Test \("[^"]*"\).* \(passed\|failed\|skipped\).*$/\1/p' "$log" | sort -u > "$log.ended"
+    comm -23 "$log.started" "$log.ended" | sed 's/^/  /' >&2
+  fi
+  rm -f "$log" "$log.status" "$log.started" "$log.ended"
+  return "$status"
+}

@@ -32,6 +32,7 @@ final class PeerDialer: Sendable {
     /// Dials every configured peer until cancelled.
     func run() async {
         var running: [String: Task<Void, Never>] = [:]
+        var forgotten: Set<String>?
         while !Task.isCancelled {
             var addresses = Set(settings.peers)
             do throws(StoreError) {
@@ -40,10 +41,14 @@ final class PeerDialer: Sendable {
                 logger.warning("cannot read the stored peer list; using the configured one", metadata: ["error": "\(error)"])
                 addresses.formUnion(running.keys)
             }
-            do throws(StoreError) {
-                try await store.forgetDials(except: Array(addresses))
-            } catch {
-                logger.debug("cannot forget old dials", metadata: ["error": "\(error)"])
+            // Dials of addresses no longer configured are forgotten when the list changes (and at start).
+            if addresses != forgotten {
+                do throws(StoreError) {
+                    try await store.forgetDials(except: Array(addresses))
+                    forgotten = addresses
+                } catch {
+                    logger.debug("cannot forget old dials", metadata: ["error": "\(error)"])
+                }
             }
             for address in addresses where running[address] == nil {
                 running[address] = Task { await self.keepLinked(address) }

@@ -1,0 +1,4 @@
+public import ArgumentParser
+import GlossExport
+
+extension ExportFormat: ExpressibleByArgument {}

@@ -1,0 +1,34 @@
+import Foundation
+
+/// A progress line on standard error, only when it is a terminal: count, rate and time left.
+public struct ExportProgress {
+    private let shown = isatty(2) == 1
+    private var total = 0
+    private var started = Date()
+    private var lastShown = Date.distantPast
+
+    public init() {}
+
+    /// Begins timing an export of `total` annotations.
+    public mutating func start(total: Int) {
+        self.total = total
+        started = Date()
+    }
+
+    /// Shows `count` annotations written, at most twice a second.
+    public mutating func advance(to count: Int) {
+        guard shown else { return }
+        let now = Date()
+        guard now.timeIntervalSince(lastShown) >= 0.5 else { return }
+        lastShown = now
+        let elapsed = max(now.timeIntervalSince(started), 0.001)
+        let rate = Double(count) / elapsed
+        let left = rate > 0 ? Double(max(total - count, 0)) / rate : 0
+        FileHandle.standardError.write(Data("\r\u{1B}[Kexported \(count) of \(total)  \(Int(rate))/s  about \(Int(left.rounded())) s left".utf8))
+    }
+
+    /// Clears the progress line.
+    public func finish() {
+        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}
