@@ -21,6 +21,7 @@ var package = Package(
         .library(name: "GlossExport", targets: ["GlossExport"]),
         .library(name: "GlossExportJob", targets: ["GlossExportJob"]),
         .library(name: "GlossExportFiles", targets: ["GlossExportFiles"]),
+        .library(name: "GlossImport", targets: ["GlossImport"]),
         .library(name: "GlossEmbeddedPostgres", targets: ["GlossEmbeddedPostgres"]),
         .library(name: "GlossServer", targets: ["GlossServer"]),
         .library(name: "GlossClient", targets: ["GlossClient"]),
@@ -77,6 +78,11 @@ var package = Package(
             swiftSettings: sharedSettings
         ),
         .target(
+            name: "GlossImport",
+            dependencies: ["GlossCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: sharedSettings
+        ),
+        .target(
             name: "GlossStore",
             dependencies: [
                 "GlossCore",
@@ -97,6 +103,7 @@ var package = Package(
                 "GlossReplication",
                 "GlossExport",
                 "GlossExportJob",
+                "GlossImport",
                 "GlossCore",
                 "GlossProtocol",
                 "GlossStore",
@@ -172,6 +179,11 @@ var package = Package(
         .testTarget(
             name: "GlossReplicationTests",
             dependencies: ["GlossReplication", "GlossProtocol", "GlossCore", "GlossCoreTesting"],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "GlossImportTests",
+            dependencies: ["GlossImport", "GlossCore"],
             swiftSettings: sharedSettings
         ),
         .testTarget(

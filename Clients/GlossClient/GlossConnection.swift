@@ -186,7 +186,7 @@ public final class GlossConnection: Sendable {
                     waiting.resume(throwing: error)
                     return
                 }
-                ending = ClientError(code: ClientError.connectionClosed, message: "the connection failed: \(error)")
+                ending = ClientError(code: ClientError.connectionClosed, message: "the connection failed: \(Self.plain(error))")
             }
             greeting.withLock { $0.take() }?.resume(throwing: ending)
             self.fail(ending)

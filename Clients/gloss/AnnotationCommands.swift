@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GlossExportFiles
 import GlossCore
 import GlossClient
 import GlossProtocol
@@ -15,7 +16,7 @@ struct AnnotationArgument: ParsableArguments {
 /// a server's warning goes to standard error.
 func reportWrite(_ reply: Line, verb: String, options: GlobalOptions) {
     if let warning = reply["warning"], !options.json {
-        FileHandle.standardError.write(Data("gloss: warning: \(Output.safe(warning))\n".utf8))
+        StandardError.write("gloss: warning: \(Output.safe(warning))\n")
     }
     if options.json {
         var object: [String: Any] = ["id": reply["id"] ?? "", "replayed": reply["replayed"] == "yes"]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GlossExportFiles
 import GlossClient
 
 /// A failure the CLI reports, with an exit status that says what kind it is.
@@ -64,9 +65,9 @@ func reporting(json: Bool, _ body: () async throws -> Void) async throws {
         if json {
             let object: [String: String] = ["error": error.code ?? "usage", "message": error.message]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            FileHandle.standardError.write(data + Data("\n".utf8))
+            StandardError.write(Array(data) + [UInt8(ascii: "\n")])
         } else {
-            FileHandle.standardError.write(Data("gloss: \(Output.safe(error.description))\n".utf8))
+            StandardError.write("gloss: \(Output.safe(error.description))\n")
         }
         throw ExitCode(error.kind.rawValue)
     } catch let error as ClientError {

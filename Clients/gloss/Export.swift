@@ -89,6 +89,27 @@ struct Export: AsyncParsableCommand {
             }
         }
         if let status, ReviewStatus(rawValue: status) == nil { throw ValidationError("--status must be open, accepted or rejected") }
+        if let changedAfter, !Self.isTime(changedAfter) {
+            throw ValidationError("--changed-after takes an RFC 3339 time such as 2026-12-04T09:30:00Z; \(Excerpt.quoted(changedAfter)) is not one")
+        }
+        if let offsets {
+            guard offsets.split(separator: ",", omittingEmptySubsequences: false).allSatisfy({ $0 == "utf16" || $0 == "utf8" }) else {
+                throw ValidationError("--offsets takes utf16, utf8 or utf16,utf8; \(Excerpt.quoted(offsets)) is not that")
+            }
+            guard format.takesOtherOffsetUnits else {
+                throw ValidationError("--offsets applies to jsonl and csv: W3C, brat and HTML offsets count code points, as those formats say")
+            }
+        }
+        if !format.marksDeletions, since != nil || includeDeleted {
+            throw ValidationError("\(format.rawValue) shows annotations as they stand: --since and --include-deleted need jsonl, w3c or csv, which mark deletions")
+        }
+    }
+
+    /// Whether `text` is an RFC 3339 time, with or without fractional seconds.
+    static func isTime(_ text: String) -> Bool {
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return ISO8601DateFormatter().date(from: text) != nil || fractional.date(from: text) != nil
     }
 
     /// The request, from the flags or, resuming, from the interrupted file's header.
@@ -159,14 +180,14 @@ struct Export: AsyncParsableCommand {
             }
             let count = response.reply["count"] ?? "0"
             Session.note("exported \(count) annotation\(count == "1" ? "" : "s")\(output.map { " to \($0)" } ?? "")")
-            FileHandle.standardError.write(Data("cursor: \(Output.safe(response.reply["cursor"] ?? ""))\n".utf8))
+            StandardError.write("cursor: \(Output.safe(response.reply["cursor"] ?? ""))\n")
         }
     }
 
     /// After the connection or the server failed midway, keeps a JSON Lines partial file to go on
     /// from, says how, and returns true; false when there is none.
     private func keepForResuming(_ file: ExportFile) -> Bool {
-        guard format == .jsonl || resume, let partial = file.partialPath, let output else { return false }
+        guard format == .jsonl || resume, !file.isEmpty, let partial = file.partialPath, let output else { return false }
         file.suspend()
         Session.note("the export was interrupted; \(partial) keeps what was written: go on with gloss export --resume --output \(output)")
         return true

@@ -28,7 +28,7 @@ struct Gloss: AsyncParsableCommand {
             """,
         subcommands: [
             Login.self, WhoAmI.self, Doc.self, Add.self, List.self, Show.self, EditCommand.self, TagCommand.self, Untag.self,
-            Remove.self, Restore.self, ReviewCommand.self, Conflicts.self, Resolve.self, Watch.self, Pending.self, Sync.self, Status.self, Export.self,
+            Remove.self, Restore.self, ReviewCommand.self, Conflicts.self, Resolve.self, Watch.self, Pending.self, Sync.self, Status.self, Export.self, Import.self,
         ]
     )
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GlossExportFiles
 import GlossClient
 import GlossCore
 import GlossProtocol
@@ -97,7 +98,7 @@ struct Session {
 
     /// A line on standard error, escaped for the terminal.
     static func note(_ text: String) {
-        FileHandle.standardError.write(Data("gloss: \(Output.safe(text))\n".utf8))
+        StandardError.write("gloss: \(Output.safe(text))\n")
     }
 
     /// Remembers annotations just shown to the person.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GlossExportFiles
 import GlossCore
 import GlossClient
 import GlossProtocol
@@ -38,9 +39,7 @@ struct Watch: AsyncParsableCommand {
                 // The server went away (restart, shutdown, network): follow it again once it is back.
                 failures += 1
                 let wait = min(30, 1 << min(failures, 5))
-                FileHandle.standardError.write(
-                    Data("gloss: \(Output.safe(ended.description)); reconnecting in \(wait) s (changes made meanwhile are not shown: gloss ls lists them)\n".utf8)
-                )
+                StandardError.write("gloss: \(Output.safe(ended.description)); reconnecting in \(wait) s (changes made meanwhile are not shown: gloss ls lists them)\n")
                 try await Task.sleep(for: .seconds(wait))
             }
         }
@@ -61,7 +60,7 @@ struct Watch: AsyncParsableCommand {
             scope = .project(try project.map { text throws in try parsed { () throws(CoreError) in try ProjectID(text) } } ?? session.defaultProject())
         }
         let reply = try await session.send(.subscribe(scope)).reply
-        if !options.json { FileHandle.standardError.write(Data("watching (subscription \(reply["sub"] ?? "?")); Ctrl-C to stop\n".utf8)) }
+        if !options.json { StandardError.write("watching (subscription \(reply["sub"] ?? "?")); Ctrl-C to stop\n") }
         // A server that stops answering (paused, or a network that drops packets silently) is noticed:
         // a PING every 20 s must be answered within 10 s, or the connection is closed and watch reconnects.
         let connection = session.connection

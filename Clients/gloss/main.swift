@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
+import GlossExportFiles
 import GlossClient
 
 // Arguments must be UTF-8: anything else would be stored with U+FFFD in place of
 // its bytes, silently. Refuse it before parsing.
 for (index, argument) in UnsafeBufferPointer(start: CommandLine.unsafeArgv, count: Int(CommandLine.argc)).enumerated().dropFirst() {
     guard let argument, String(validatingCString: argument) == nil else { continue }
-    FileHandle.standardError.write(Data("gloss: argument \(index) is not valid UTF-8; give text in UTF-8 (a file with gloss doc add)\n".utf8))
+    StandardError.write("gloss: argument \(index) is not valid UTF-8; give text in UTF-8 (a file with gloss doc add)\n")
     exit(64)
 }
 await Gloss.runAsynchronously()
@@ -28,8 +29,8 @@ extension AsyncParsableCommand {
             let message = TerminalText.block(fullMessage(for: error))
             if code == .success {
                 if !message.isEmpty { print(message) }
-            } else {
-                FileHandle.standardError.write(Data((message + "\n").utf8))
+            } else if !message.isEmpty {
+                StandardError.write(message + "\n")
             }
             Foundation.exit(code.rawValue)
         }

@@ -16,6 +16,7 @@ public final class ExportFile {
     private let temporary: String?
     private let destination: String?
     private var buffer: [UInt8] = []
+    private var flushedBytes = 0
 
     /// Writes to `path`, or to standard output when nil.
     ///
@@ -74,7 +75,12 @@ public final class ExportFile {
         let opened = open(partial, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard opened >= 0 else { throw ExportFileError("cannot open \(partial) to go on writing it: \(String(cString: strerror(errno)))") }
         (descriptor, name, temporary, self.destination) = (opened, destination, partial, destination)
+        // What the interrupted export wrote counts: this file is never empty.
+        flushedBytes = max(Int(lseek(opened, 0, SEEK_END)), 1)
     }
+
+    /// Whether nothing was written yet (an export that failed before its first bytes leaves nothing to resume).
+    public var isEmpty: Bool { buffer.isEmpty && flushedBytes == 0 }
 
     /// Where the partial file is, when writing to one.
     public var partialPath: String? { temporary }
@@ -104,6 +110,7 @@ public final class ExportFile {
             }
             written += result
         }
+        flushedBytes += written
         buffer.removeAll(keepingCapacity: true)
     }
 

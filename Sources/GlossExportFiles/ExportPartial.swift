@@ -30,7 +30,11 @@ public struct ExportPartial {
         let prefix = ".\(url.lastPathComponent).partial-"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         let candidates = names.filter { $0.hasPrefix(prefix) }.map { folder.appendingPathComponent($0).path }
-        let dated = candidates.map { ($0, (try? FileManager.default.attributesOfItem(atPath: $0)[.modificationDate] as? Date) ?? .distantPast) }
+        // Empty ones (an export that failed before writing) hold nothing to go on from.
+        let dated = candidates.compactMap { path -> (String, Date)? in
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path), (attributes[.size] as? Int ?? 0) > 0 else { return nil }
+            return (path, attributes[.modificationDate] as? Date ?? .distantPast)
+        }
         guard let newest = dated.max(by: { $0.1 < $1.1 })?.0 else {
             throw ExportFileError("no interrupted export of \(destination) to resume (no \(prefix)* beside it); run the export again without --resume")
         }
@@ -44,6 +48,9 @@ public struct ExportPartial {
             let filter = header["filter"] as? [String: String], let offsets = header["offsets"] as? [String]
         else {
             throw ExportFileError("\(newest) is not a JSON Lines export (gloss.export/1) that can be resumed; run the export again without --resume")
+        }
+        if let problem = Self.problem(in: filter) {
+            throw ExportFileError("the header of \(newest) holds a filter this build cannot read (\(problem)); run the export again without --resume")
         }
         (self.cursor, self.filter, self.offsets) = (cursor, filter, offsets.filter { $0 != "codepoints" })
         // Everything after the last line feed is a line cut short by the interruption.
@@ -65,6 +72,22 @@ public struct ExportPartial {
         guard truncate(newest, off_t(end - data.startIndex)) == 0 else {
             throw ExportFileError("cannot cut \(newest) back to its last complete line: \(String(cString: strerror(errno)))")
         }
+    }
+
+    /// The filter keys an export header may hold (docs/EXPORT.md).
+    public static let filterKeys: Set<String> = ["project", "documents", "label", "author", "status", "changed_after", "conflicted", "include_deleted", "since"]
+
+    /// What is wrong with a header's filter, or nil: an unknown key, or a value its key does not take.
+    static func problem(in filter: [String: String]) -> String? {
+        if let unknown = filter.keys.sorted().first(where: { !filterKeys.contains($0) }) { return "no filter is named \(unknown)" }
+        if let status = filter["status"], !["open", "accepted", "rejected"].contains(status) { return "status \(status) is not open, accepted or rejected" }
+        for flag in ["conflicted", "include_deleted"] where filter[flag].map({ $0 != "true" }) ?? false { return "\(flag) is not \"true\"" }
+        if let time = filter["changed_after"] {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            if formatter.date(from: time) == nil, ISO8601DateFormatter().date(from: time) == nil { return "changed_after is not an RFC 3339 time" }
+        }
+        return nil
     }
 
     private static func object(_ bytes: Data, in file: String) throws -> [String: Any] {

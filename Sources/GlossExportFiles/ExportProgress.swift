@@ -24,11 +24,11 @@ public struct ExportProgress {
         let elapsed = max(now.timeIntervalSince(started), 0.001)
         let rate = Double(count) / elapsed
         let left = rate > 0 ? Double(max(total - count, 0)) / rate : 0
-        FileHandle.standardError.write(Data("\r\u{1B}[Kexported \(count) of \(total)  \(Int(rate))/s  about \(Int(left.rounded())) s left".utf8))
+        StandardError.write("\r\u{1B}[Kexported \(count) of \(total)  \(Int(rate))/s  about \(Int(left.rounded())) s left")
     }
 
     /// Clears the progress line.
     public func finish() {
-        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if shown { StandardError.write("\r\u{1B}[K") }
     }
 }

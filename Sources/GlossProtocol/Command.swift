@@ -75,6 +75,10 @@ public enum Command: Hashable, Sendable {
     case peer(version: Int)
     /// `EXPORT [project=…] [doc=…]… [filters] [format=…] [offsets=…] [since=…] [after=… as-of=…]`.
     case export(ExportQuery)
+    /// `IMPORT record=JSON [project=…] [doc=…]`: one annotation record, a Gloss JSON Lines
+    /// line or a W3C Web Annotation; `project=` and `doc=` place records that do not name
+    /// their document. Answered `OK id=… result=created|reviewed|unchanged placement=… start=… end=… [differs=…]`.
+    case `import`(record: String, project: ProjectID?, document: DocumentID?)
 
     /// Whether the command edits an existing annotation (and so takes `rev=`).
     public var editsAnnotation: Bool {
@@ -112,6 +116,7 @@ public enum Command: Hashable, Sendable {
         case .status: .status
         case .digests: .digests
         case .export: .export
+        case .import: .import
         }
     }
 }

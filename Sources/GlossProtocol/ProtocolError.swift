@@ -74,6 +74,10 @@ public struct ProtocolError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let tooManyExports = Code("too-many-exports")
         /// An export cursor the server cannot continue from (another database, or ahead of it).
         public static let invalidCursor = Code("invalid-cursor")
+        /// An `IMPORT` record that is not an annotation Gloss reads.
+        public static let badRecord = Code("bad-record")
+        /// An `IMPORT` record whose offsets and quote fit no place in its document.
+        public static let unanchorable = Code("unanchorable")
         /// A bug or an unexpected state in the server; the message says more.
         public static let internalError = Code("internal")
     }

@@ -110,6 +110,11 @@ extension Request {
             case (nil, nil): throw ProtocolError(.badArgument, "SUBSCRIBE needs doc= (with project= when several of your projects hold it) or project=")
             }
         case .export: return .export(try ExportQuery(&reader))
+        case .import:
+            return .import(
+                record: try reader.required("record"), project: try reader.identifier("project", ProjectID.init),
+                document: try reader.identifier("doc", DocumentID.init)
+            )
         case .unsubscribe:
             guard let id = try reader.integer("sub", in: 1...Int.max) else { throw ProtocolError(.badArgument, "UNSUBSCRIBE needs sub=") }
             return .unsubscribe(id)

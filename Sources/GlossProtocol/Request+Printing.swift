@@ -35,6 +35,8 @@ extension Request {
         case .subscribe(.project(let project)): return [named("project", project.rawValue)]
         case .unsubscribe(let id): return [named("sub", String(id))]
         case .export(let query): return query.arguments
+        case .import(let record, let project, let document):
+            return [named("record", record)] + (project.map { [named("project", $0.rawValue)] } ?? []) + (document.map { [named("doc", $0.rawValue)] } ?? [])
         }
     }
 

@@ -42,6 +42,8 @@ public enum Verb: String, Hashable, Sendable, CaseIterable {
     case review = "REVIEW"
     /// Streams a batch export of a project's annotations from one consistent snapshot.
     case export = "EXPORT"
+    /// Brings one annotation record (JSON Lines or W3C Web Annotation) in.
+    case `import` = "IMPORT"
     /// Starts receiving live events for a document or a project.
     case subscribe = "SUBSCRIBE"
     /// Stops a subscription.
@@ -60,10 +62,10 @@ public enum Verb: String, Hashable, Sendable, CaseIterable {
         case .hello, .auth, .ping, .whoami, .quit, .unsubscribe, .peer, .status, .digests: nil
         case .getDocument, .listDocuments, .get, .list, .conflicts, .subscribe: .reader
         case .putDocument, .add, .set, .resolve, .tag, .untag, .delete, .restore: .analyst
-        case .review, .export: .reviewer
+        case .review, .export, .import: .reviewer
         }
     }
 
-    /// Whether the verb changes data (and so accepts an idempotency key).
-    public var isWrite: Bool { requiredRole.map { $0 >= .analyst } ?? false }
+    /// Whether the verb changes data and accepts an idempotency key (`IMPORT` is idempotent by itself).
+    public var isWrite: Bool { self != .export && self != .import && requiredRole.map { $0 >= .analyst } ?? false }
 }

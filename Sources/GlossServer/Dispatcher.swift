@@ -76,6 +76,8 @@ struct Dispatcher: Sendable {
             return try await write([.set(.review(review))], on: id, request: request)
         case .status:
             return try await status(request.tag)
+        case .import(let record, let project, let document):
+            return try await ImportHandler(dispatcher: self).run(record: record, project: project, document: document, tag: tag)
         case .hello, .auth, .ping, .whoami, .quit, .subscribe, .unsubscribe, .peer, .digests, .export:
             throw ProtocolError(.internalError, "\(request.command.verb.rawValue) is handled by the session")
         }

@@ -29,7 +29,7 @@ public final class GlossServer: Service, Sendable {
         context = ServerContext(
             store: store, limits: configuration.limits, hub: EventHub(), directory: directory, documents: DocumentCache(),
             throttle: AuthenticationThrottle(maximumPerMinute: configuration.limits.maximumFailedAuthenticationsPerMinute),
-            exports: ExportSlots(limit: configuration.limits.maximumExports), logger: logger,
+            exports: ExportSlots(limit: configuration.limits.maximumExports), imports: ImportSequence(site: store.replica), logger: logger,
             replication: configuration.replication.map(ReplicationRuntime.init(settings:))
         )
         limiter = ConnectionLimiter(

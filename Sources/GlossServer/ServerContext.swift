@@ -13,6 +13,8 @@ struct ServerContext: Sendable {
     let throttle: AuthenticationThrottle
     /// The exports running, against ``ServerLimits/maximumExports``.
     let exports: ExportSlots
+    /// The replica and order of imported annotations' operations.
+    let imports: ImportSequence
     let logger: Logger
     /// Replication, when configured, once the server runs.
     let replication: ReplicationRuntime?

@@ -326,7 +326,8 @@ final class Session: Sendable {
             let idle = context.limits.idleTimeout
             let streamer = ExportStreamer(
                 dispatcher: Dispatcher(context: context, principal: principal), outbox: outbox,
-                isClosing: { [weak self] in self?.state.withLock { $0.closing } ?? true },
+                // A client gone away ends the export at its next chunk (the session only notices once every request ends).
+                isClosing: { [weak self] in self?.state.withLock { $0.closing || !($0.channel?.isActive ?? false) } ?? true },
                 stalled: { [weak self] in
                     guard let self else { return }
                     logger.warning("closed a session whose export stopped being read", metadata: ["address": "\(address)", "idle": "\(idle)"])

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GlossExportFiles
 import GlossCore
 import GlossServer
 import GlossStore
@@ -75,7 +76,7 @@ struct Check: AsyncParsableCommand {
             do {
                 remote = try await PeerDigests.fetch(from: against, settings: settings)
             } catch {
-                FileHandle.standardError.write(Data("glossd: \(error)\n".utf8))
+                StandardError.write("glossd: \(error)\n")
                 throw ExitCode(69)
             }
             let differences = Self.differences(local: local, remote: remote, peer: against)

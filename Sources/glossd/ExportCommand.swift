@@ -135,7 +135,7 @@ struct ExportCommand: AsyncParsableCommand {
                 (asked, units, cursor, resumed) = (found.filter, found.units, found.since, found)
                 file = try ExportFile(resuming: found.partial, destination: output)
                 let kept = found.resumption.kept
-                FileHandle.standardError.write(Data("glossd: resuming \(found.partial) after \(kept) annotation\(kept == 1 ? "" : "s")\n".utf8))
+                StandardError.write("glossd: resuming \(found.partial) after \(kept) annotation\(kept == 1 ? "" : "s")\n")
             } else {
                 file = try ExportFile(path: output)
             }
@@ -150,13 +150,13 @@ struct ExportCommand: AsyncParsableCommand {
                 return try await writer.run(store, filter: filter, since: since, resume: resumeFrom)
             }
             try file.finish()
-            FileHandle.standardError.write(Data("glossd: exported \(summary.count) annotation\(summary.count == 1 ? "" : "s")\(output.map { " to \($0)" } ?? "")\ncursor: \(summary.cursor)\n".utf8))
+            StandardError.write("glossd: exported \(summary.count) annotation\(summary.count == 1 ? "" : "s")\(output.map { " to \($0)" } ?? "")\ncursor: \(summary.cursor)\n")
         } catch let error as StoreError {
             if error.isRetryable || resumeFrom != nil, keepForResuming(file) { throw fail(error) }
             file.abandon()
             throw fail(error)
         } catch let error as ExportWriteError {
-            FileHandle.standardError.write(Data("glossd: \(error)\n".utf8))
+            StandardError.write("glossd: \(error)\n")
             if !keepForResuming(file) { file.abandon() }
             throw ExitCode(74)
         } catch let exit as ExitCode {
@@ -165,11 +165,11 @@ struct ExportCommand: AsyncParsableCommand {
         } catch {
             if resumeFrom != nil {
                 file.suspend()
-                FileHandle.standardError.write(Data("glossd: the resumed export failed; its partial file stays: \(error)\n".utf8))
+                StandardError.write("glossd: the resumed export failed; its partial file stays: \(error)\n")
                 throw ExitCode(1)
             }
             file.abandon()
-            FileHandle.standardError.write(Data("glossd: the export failed, nothing was written at its name: \(error)\n".utf8))
+            StandardError.write("glossd: the export failed, nothing was written at its name: \(error)\n")
             throw ExitCode(1)
         }
     }
@@ -177,11 +177,9 @@ struct ExportCommand: AsyncParsableCommand {
     /// After the database went away or a write failed mid-export (or a resumed export failed), keeps
     /// a JSON Lines partial file to go on from, says how, and returns true; false when there is none.
     private func keepForResuming(_ file: ExportFile) -> Bool {
-        guard format == .jsonl, let partial = file.partialPath, let output else { return false }
+        guard format == .jsonl, !file.isEmpty, let partial = file.partialPath, let output else { return false }
         file.suspend()
-        FileHandle.standardError.write(
-            Data("glossd: the export was interrupted; \(partial) keeps what was written: go on with glossd export --resume --output \(output)\n".utf8)
-        )
+        StandardError.write("glossd: the export was interrupted; \(partial) keeps what was written: go on with glossd export --resume --output \(output)\n")
         return true
     }
 }

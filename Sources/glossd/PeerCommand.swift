@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GlossExportFiles
 import GlossCore
 import GlossReplication
 import GlossServer
@@ -44,9 +45,7 @@ struct PeerCommand: AsyncParsableCommand {
             let address = PeerAddress.canonical(address) ?? address
             let removed = try await onStore(store) { store in try await store.removePeerAddress(address) }
             guard removed else {
-                FileHandle.standardError.write(
-                    Data("glossd: no stored peer \(Excerpt.quoted(address)); see glossd peer list (addresses given by --peer or GLOSS_PEERS are not stored: drop them there)\n".utf8)
-                )
+                StandardError.write("glossd: no stored peer \(Excerpt.quoted(address)); see glossd peer list (addresses given by --peer or GLOSS_PEERS are not stored: drop them there)\n")
                 throw ExitCode(1)
             }
             print("peer \(Excerpt.of(address, limit: 300)) removed")

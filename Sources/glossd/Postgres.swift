@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GlossExportFiles
 import GlossEmbeddedPostgres
 
 /// `glossd postgres`: a private PostgreSQL cluster in a folder, for development and tests.
@@ -78,7 +79,7 @@ private func reportingFailure(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch {
-        FileHandle.standardError.write(Data("glossd: \(error)\n".utf8))
+        StandardError.write("glossd: \(error)\n")
         throw ExitCode(69)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GlossExportFiles
 import GlossServer
 import GlossStore
 import Logging
@@ -82,7 +83,7 @@ func runServer(
     } catch let error as StoreError {
         throw fail(error)
     } catch let error as ServerSetupError {
-        FileHandle.standardError.write(Data("glossd: \(error)\n".utf8))
+        StandardError.write("glossd: \(error)\n")
         throw ExitCode(78)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GlossExportFiles
 import GlossCore
 import GlossStore
 import Logging
@@ -65,12 +66,12 @@ struct StoreOptions: ParsableArguments {
 /// Prints a usage problem found while running (not while parsing flags) and
 /// returns exit status 64, without repeating the whole usage line.
 func usage(_ message: String) -> ExitCode {
-    FileHandle.standardError.write(Data("glossd: \(message)\n".utf8))
+    StandardError.write("glossd: \(message)\n")
     return ExitCode(64)
 }
 
 /// Ends the process with a clear message and an exit code for a store error.
 func fail(_ error: StoreError) -> ExitCode {
-    FileHandle.standardError.write(Data("glossd: \(error)\n".utf8))
+    StandardError.write("glossd: \(error)\n")
     return error.isRetryable ? ExitCode(69) : ExitCode(65)
 }

@@ -59,6 +59,13 @@ struct RequestTests {
         ("a1 SUBSCRIBE", "bad-argument"),
         ("a1 DOC-GET id=a project=bad/p", "bad-argument"),
         ("a1 PING key=k", "bad-argument"),
+        ("a1 EXPORT key=k", "bad-argument"),
+        ("a1 EXPORT after=news/a/0/x", "bad-argument"),
+        ("a1 EXPORT kept=3", "bad-argument"),
+        ("a1 EXPORT kept=-1 as-of=c", "bad-argument"),
+        ("a1 EXPORT conflicted=maybe", "bad-argument"),
+        ("a1 EXPORT doc=bad/id", "bad-argument"),
+        ("a1 EXPORT rev=a:1", "bad-argument"),
         ("a1 TAG id=00000000-0000-0001-0000-000000000002 " + (0...100).map { "tag=t\($0)" }.joined(separator: " "), "bad-argument"),
         ("a1 ADD doc=d start=0 end=1 " + (0...100).map { "tag=t\($0)" }.joined(separator: " "), "bad-argument"),
         ("a1 HELLO version=one", "bad-argument"),
@@ -73,6 +80,17 @@ struct RequestTests {
     ])
     func refused(text: String, code: String) {
         #expect { try request(text) } throws: { ($0 as? ProtocolError)?.code.rawValue == code }
+    }
+
+    @Test("EXPORT reads every argument and prints back the same line")
+    func export() throws {
+        let text = #"e1 EXPORT format=csv project=news doc=a doc=b label=PERSON author=ana status=open changed-after=2026-12-04T09:30:00Z conflicted=yes deleted=yes since=gloss1-x offsets=utf16,utf8 after=news/a/3/id as-of=gloss1-y kept=7"#
+        let parsed = try request(text)
+        guard case .export(let query) = parsed.command else { Issue.record("not an export: \(parsed.command)"); return }
+        #expect(query.format == "csv" && query.documents.map(\.rawValue) == ["a", "b"] && query.offsets == ["utf16", "utf8"] && query.kept == 7)
+        #expect(query.changedAfter == "2026-12-04T09:30:00Z" && query.conflicted && query.includeDeleted && query.asOf == "gloss1-y")
+        #expect(LinePrinter.print(parsed.line) == text)
+        #expect(LinePrinter.print(try request("e2 EXPORT").line) == "e2 EXPORT", "the defaults print as nothing")
     }
 
     @Test("A verb that takes no arguments says so")

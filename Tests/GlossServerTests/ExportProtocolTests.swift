@@ -149,4 +149,42 @@ struct ExportProtocolTests {
             await rev.close()
         }
     }
+
+    @Test("Bad flags are refused by gloss itself (64, naming the flag); a resume whose header filter cannot be read is refused; an export that fails before its first bytes leaves no partial file; a closed standard error is no crash")
+    func clientSideRefusals() async throws {
+        let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("gloss-export-refusals-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+        let cli = CLITests.cli()
+        try await ServerProcess.with { server in
+            _ = try await cli.ok(["login", "--profile", "rev", "--server", "127.0.0.1:\(server.port)", "--ca-file", server.caFile, "--token", server.tokens["rev"]!])
+            for (arguments, flag) in [
+                (["--changed-after", "yesterday"], "--changed-after"), (["--offsets", "utf32"], "--offsets"), (["--format", "w3c", "--offsets", "utf16"], "--offsets"),
+                (["--format", "brat", "--include-deleted"], "--include-deleted"),
+            ] {
+                let refused = try await cli.run(["export"] + arguments)
+                #expect(refused.status == 64 && refused.error.contains(flag) && !refused.error.contains("\(flag.dropFirst(2))="), "\(arguments): \(refused.error)")
+            }
+            // A header whose filter this build cannot read: refused by gloss and by glossd alike, the file kept.
+            let header = #"{"type":"header","schema":"gloss.export/1","exported":"2026-12-04T09:30:00.000Z","offsets":["codepoints"],"cursor":"gloss1-00000000000000000000000000000000-1-1-1","filter":{"status":"bogus"}}"#
+            for (name, filter) in [("bogus", #"{"status":"bogus"}"#), ("unknown", #"{"lable":"x"}"#)] {
+                try (header.replacingOccurrences(of: #"{"status":"bogus"}"#, with: filter) + "\n").write(toFile: path(".\(name).jsonl.partial-1"), atomically: true, encoding: .utf8)
+                let client = try await cli.run(["export", "--resume", "-o", path("\(name).jsonl")])
+                #expect(client.status == 64 && client.error.contains("holds a filter this build cannot read"), "\(client.error)")
+                let direct = try await Binaries.run("glossd", ["export", "--resume", "-o", path("\(name).jsonl"), "--database-url", server.database.url])
+                #expect(direct.status == 64 && direct.error.contains("holds a filter this build cannot read"), "\(direct.error)")
+                #expect(FileManager.default.fileExists(atPath: path(".\(name).jsonl.partial-1")))
+            }
+            // Standard error closed: the refusal is lost, not turned into a crash.
+            let closed = try await Binaries.run(executable: "/bin/bash", ["-c", "'\(Binaries.path("gloss"))' export --since junk 2>&-; echo status=$?"], environment: ["GLOSS_CONFIG": cli.config])
+            #expect(closed.output.contains("status=65"), "\(closed.output)")
+            _ = await server.stop()
+            let away = try await cli.run(["export", "-o", path("away.jsonl")])
+            #expect(away.status == 69, "\(away.error)")
+            #expect(!away.error.contains("--resume"), "nothing was written, so there is nothing to resume: \(away.error)")
+            let left = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix(".away.jsonl.partial-") }
+            #expect(left.isEmpty, "\(left)")
+        }
+    }
 }
