@@ -25,7 +25,7 @@ public struct JSONLinesFormat: Sendable {
         json.beginObject()
         json.string("header", for: "type")
         json.string(Self.schema, for: "schema")
-        json.string(exportedAt.iso8601, for: "exported")
+        json.time(exportedAt, for: "exported")
         json.beginArray(for: "offsets")
         json.string("codepoints")
         if units.contains(.utf16) { json.string("utf16") }
@@ -71,8 +71,8 @@ public struct JSONLinesFormat: Sendable {
         json.bool(item.isDeleted, for: "deleted")
         json.bool(item.hasDeleteConflict, for: "delete_conflict")
         json.string(view.creator, for: "creator")
-        json.string(view.createdAt.iso8601, for: "created")
-        json.string(view.updatedAt.iso8601, for: "updated")
+        json.time(view.createdAt, for: "created")
+        json.time(view.updatedAt, for: "updated")
         json.beginObject(for: "fields")
         Self.field(view.span, .span, into: &json)
         Self.field(view.label, .label, into: &json)
@@ -115,7 +115,7 @@ public struct JSONLinesFormat: Sendable {
     private static func field<Value>(_ field: FieldView<Value>, _ name: Field, into json: inout JSONWriter) {
         json.beginObject(for: name.rawValue)
         json.string(field.author, for: "author")
-        json.string(field.timestamp.iso8601, for: "time")
+        json.time(field.timestamp, for: "time")
         json.endObject()
     }
 
@@ -132,7 +132,7 @@ public struct JSONLinesFormat: Sendable {
         json.string(field.rawValue, for: "field")
         value(entry.value, &json)
         json.string(entry.author, for: "author")
-        json.string(entry.timestamp.iso8601, for: "time")
+        json.time(entry.timestamp, for: "time")
         json.endObject()
     }
 }

@@ -1,3 +1,5 @@
+public import GlossCore
+
 /// Writes JSON (RFC 8259) into a byte buffer, keys in the order written, so the
 /// same values always give the same bytes.
 ///
@@ -44,6 +46,14 @@ public struct JSONWriter: Sendable {
         Self.appendString(value, to: &bytes)
     }
 
+    /// A time as an RFC 3339 string (``GlossCore/HLCTimestamp/iso8601``), written straight into the buffer.
+    public mutating func time(_ value: HLCTimestamp, for key: String? = nil) {
+        prefix(key)
+        bytes.append(UInt8(ascii: "\""))
+        value.appendISO8601(to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
     /// A whole number.
     public mutating func number(_ value: Int, for key: String? = nil) {
         prefix(key)
@@ -76,22 +86,50 @@ public struct JSONWriter: Sendable {
     private static let hex = Array("0123456789abcdef".utf8)
 
     /// `value` as a JSON string, quotes included.
+    ///
+    /// Works on the string's UTF-8 bytes: runs that need no escape are copied whole, so
+    /// the cost is one scan and a few copies, not one append per character.
     public static func appendString(_ value: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case "\\": bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case "\n": bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case "\r": bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case "\t": bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case _ where scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029:
-                bytes.append(contentsOf: "\\u".utf8)
-                for shift in stride(from: 12, through: 0, by: -4) { bytes.append(hex[Int((scalar.value >> UInt32(shift)) & 0xF)]) }
-            default:
-                bytes.append(contentsOf: UTF8.encode(scalar)!)
+        var value = value
+        value.withUTF8 { utf8 in
+            var runStart = 0
+            var index = 0
+            func flush() {
+                if index > runStart { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
             }
+            while index < utf8.count {
+                let byte = utf8[index]
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 {
+                    flush()
+                    switch byte {
+                    case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+                    case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+                    case UInt8(ascii: "\n"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+                    case UInt8(ascii: "\r"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+                    case UInt8(ascii: "\t"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+                    default: appendEscape(UInt32(byte), to: &bytes)
+                    }
+                    index += 1
+                    runStart = index
+                } else if byte == 0xE2, index + 2 < utf8.count, utf8[index + 1] == 0x80, utf8[index + 2] == 0xA8 || utf8[index + 2] == 0xA9 {
+                    // U+2028 and U+2029, which end a line in JavaScript.
+                    flush()
+                    appendEscape(utf8[index + 2] == 0xA8 ? 0x2028 : 0x2029, to: &bytes)
+                    index += 3
+                    runStart = index
+                } else {
+                    index += 1
+                }
+            }
+            flush()
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// `\uXXXX` for a code point below U+10000.
+    private static func appendEscape(_ value: UInt32, to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u")])
+        for shift in stride(from: 12, through: 0, by: -4) { bytes.append(hex[Int((value >> UInt32(shift)) & 0xF)]) }
     }
 }

@@ -87,7 +87,7 @@ public struct WebAnnotationFormat: Sendable {
             json.string("_:page-1", for: "first")
             json.string("_:page-\((count - 1) / pageSize + 1)", for: "last")
         }
-        json.string(exportedAt.iso8601, for: "generated")
+        json.time(exportedAt, for: "generated")
         json.string(cursor, for: "cursor")
         json.endObject()
         bytes += json.bytes
@@ -108,8 +108,8 @@ public struct WebAnnotationFormat: Sendable {
         json.string("Person", for: "type")
         json.string(view.creator, for: "name")
         json.endObject()
-        json.string(view.createdAt.iso8601, for: "created")
-        json.string(view.updatedAt.iso8601, for: "modified")
+        json.time(view.createdAt, for: "created")
+        json.time(view.updatedAt, for: "modified")
         json.beginArray(for: "body")
         if !view.label.value.isEmpty { textualBody(view.label.value, purpose: "classifying", into: &json) }
         if !view.note.value.isEmpty { textualBody(view.note.value, purpose: "commenting", into: &json) }

@@ -3,6 +3,9 @@
 public struct ByteReader: Sendable {
     private let bytes: [UInt8]
     private var position = 0
+    /// Replica ids read so far, by their bytes: a state names the same few replicas in
+    /// every dot, and each is checked and made once.
+    private var replicas: [(bytes: ArraySlice<UInt8>, id: ReplicaID)] = []
 
     /// A reader at the start of `bytes`.
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
@@ -54,10 +57,37 @@ public struct ByteReader: Sendable {
     /// Reads a length-prefixed string, which must be valid UTF-8.
     public mutating func readString() throws(CoreError) -> String {
         let length = try readCount()
-        let slice = bytes[position..<(position + length)]
+        let range = position..<(position + length)
         position += length
-        guard let string = String(validating: slice, as: UTF8.self) else { throw Self.malformed("string is not valid UTF-8") }
+        return try decodeUTF8(range)
+    }
+
+    /// The bytes in `range` as a string; they must be valid UTF-8.
+    private func decodeUTF8(_ range: Range<Int>) throws(CoreError) -> String {
+        // Decoded from contiguous memory, String's fast path, which repairs invalid UTF-8: the
+        // bytes were valid exactly when the string holds them unchanged.
+        let string = bytes.withUnsafeBufferPointer { all -> String? in
+            let slice = UnsafeBufferPointer(rebasing: all[range])
+            let decoded = String(decoding: slice, as: UTF8.self)
+            guard decoded.utf8.count == slice.count else { return nil }
+            let same = decoded.utf8.withContiguousStorageIfAvailable { $0.elementsEqual(slice) } ?? decoded.utf8.elementsEqual(slice)
+            return same ? decoded : nil
+        }
+        guard let string else { throw Self.malformed("string is not valid UTF-8") }
         return string
+    }
+
+    /// Reads a length-prefixed replica id, checked as ``ReplicaID/init(_:)`` checks it.
+    ///
+    /// - Throws: ``CoreError/Code/decodeMalformed`` for a truncated or invalid id.
+    public mutating func readReplicaID() throws(CoreError) -> ReplicaID {
+        let length = try readCount()
+        let range = position..<(position + length)
+        position += length
+        if let known = replicas.first(where: { $0.bytes.elementsEqual(bytes[range]) }) { return known.id }
+        guard let replica = try? ReplicaID(try decodeUTF8(range)) else { throw Self.malformed("invalid replica id") }
+        if replicas.count < 16 { replicas.append((bytes[range], replica)) }
+        return replica
     }
 
     /// Reads a 64-bit value written with ``ByteWriter/write(fixed:)``.

@@ -47,9 +47,7 @@ extension ByteWriter {
 
 extension ByteReader {
     mutating func readReplica() throws(CoreError) -> ReplicaID {
-        let text = try readString()
-        guard let replica = try? ReplicaID(text) else { throw Self.malformed("invalid replica id") }
-        return replica
+        try readReplicaID()
     }
 
     mutating func readDot() throws(CoreError) -> Dot {
