@@ -140,6 +140,7 @@ var package = Package(
                 "GlossClient",
                 "GlossExport",
                 "GlossExportFiles",
+                "GlossImport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Clients/gloss",

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import GlossClient
 import GlossCore
+import GlossImport
+import GlossExportFiles
 import GlossProtocol
 
 /// `gloss import`: annotations from a JSON Lines export or a W3C Web Annotation file back into the server.
@@ -55,10 +57,11 @@ struct Import: AsyncParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
-    /// One record to send, with where it is in the file.
+    /// One record to send, with where it is in the file; or, with `refusal`, one refused before sending.
     struct Record {
         let place: String
         let json: String
+        var refusal: String?
     }
 
     func run() async throws {
@@ -67,10 +70,17 @@ struct Import: AsyncParsableCommand {
             let (projectID, documentID) = try placement()
             var counts: [String: Int] = [:]
             var refused = 0
+            var progress = ExportProgress(verb: "imported")
+            progress.start(total: records.count)
+            for record in records where record.refusal != nil {
+                refused += 1
+                report(record, error: ClientError(code: "bad-record", message: record.refusal!))
+            }
+            let sendable = records.filter { $0.refusal == nil }
             try await Session.with(options) { session in
                 var index = 0
-                while index < records.count {
-                    let batch = records[index..<min(index + Self.inFlight, records.count)]
+                while index < sendable.count {
+                    let batch = sendable[index..<min(index + Self.inFlight, sendable.count)]
                     index += batch.count
                     let answers = await withTaskGroup(of: (Int, Result<Line, ClientError>).self) { group in
                         for (offset, record) in batch.enumerated() {
@@ -95,15 +105,19 @@ struct Import: AsyncParsableCommand {
                             report(record, reply: reply)
                         case .failure(let error):
                             guard Self.refusals.contains(error.code) else {
+                                progress.finish()
                                 let stopped = CLIError(error)
+                                guard stopped.kind == .unavailable || stopped.kind == .temporary else { throw stopped }
                                 throw CLIError(stopped.kind, stopped.message + "; importing again is safe: what was imported is left as it is", code: stopped.code)
                             }
                             refused += 1
                             report(record, error: error)
                         }
                     }
+                    progress.advance(to: index + records.count - sendable.count)
                 }
             }
+            progress.finish()
             let summary = "\(records.count) record\(records.count == 1 ? "" : "s"): created \(counts["created"] ?? 0) (moved \(counts["moved"] ?? 0)), reviewed \(counts["reviewed"] ?? 0), unchanged \(counts["unchanged"] ?? 0), refused \(refused)"
             if options.json {
                 Output.json([
@@ -137,8 +151,11 @@ struct Import: AsyncParsableCommand {
             if let placement = reply["placement"] { object["placement"] = placement }
             if let differs = reply["differs"] { object["differs"] = differs.split(separator: ",").map(String.init) }
             Output.json(object)
-        } else if let differs = reply["differs"] {
-            Session.note("\(record.place) (\(reply["id"] ?? "")): already here; left as it is, though its \(differs.replacingOccurrences(of: ",", with: ", ")) differ\(differs.contains(",") ? "" : "s") from the file")
+            return
+        }
+        if reply["result"] == "reviewed" { Session.note("\(record.place) (\(reply["id"] ?? "")): review decision recorded as the file gives it") }
+        if let differs = reply["differs"] {
+            Session.note("\(record.place) (\(reply["id"] ?? "")): already here and left as it is; the file differs in: \(differs.replacingOccurrences(of: ",", with: ", "))")
         }
     }
 
@@ -152,62 +169,76 @@ struct Import: AsyncParsableCommand {
 
     /// The file's annotation records, each as JSON text.
     func read() throws -> [Record] {
+        var folder: ObjCBool = false
+        if file != "-", FileManager.default.fileExists(atPath: file, isDirectory: &folder), folder.boolValue {
+            throw CLIError(.usage, "\(file) is a folder: name an export file in it")
+        }
         let data: Data
         do {
             data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
         } catch {
-            throw CLIError(.usage, "cannot read \(file): \((error as NSError).localizedDescription)")
+            throw CLIError(.usage, "cannot read \(file): \(FileManager.default.fileExists(atPath: file) ? "permission denied" : "no such file")")
         }
-        guard let text = String(data: data, encoding: .utf8) else { throw CLIError(.usage, "\(file) is not UTF-8") }
-        let isLines = format == .jsonl || (format == .auto && Self.looksLikeJSONLines(text))
-        return isLines ? try Self.lines(text) : try Self.webAnnotations(data, file: file)
+        guard String(data: data, encoding: .utf8) != nil else { throw CLIError(.usage, "\(file) is not UTF-8") }
+        guard data.contains(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) }) else {
+            throw CLIError(.usage, "\(file) is empty: there is nothing to import")
+        }
+        switch format {
+        case .jsonl: return Self.lines(data)
+        case .w3c:
+            guard let root = try? JSONSerialization.jsonObject(with: data) else {
+                throw CLIError(.usage, "\(file) is not a JSON document (W3C Web Annotation JSON-LD); for JSON Lines, give --format jsonl")
+            }
+            return try Self.webAnnotations(root)
+        case .auto:
+            // A file that is one JSON document is W3C (unless it is a single JSON Lines record); anything else is JSON Lines.
+            guard let root = try? JSONSerialization.jsonObject(with: data),
+                !["header", "annotation"].contains((root as? [String: Any])?["type"] as? String ?? "")
+            else { return Self.lines(data) }
+            return try Self.webAnnotations(root)
+        }
     }
 
-    /// Whether the first line is a whole JSON object of a JSON Lines export (a header or an annotation).
-    static func looksLikeJSONLines(_ text: String) -> Bool {
-        guard let first = text.split(separator: "\n", maxSplits: 1).first,
-            let object = (try? JSONSerialization.jsonObject(with: Data(first.utf8))) as? [String: Any]
-        else { return false }
-        return ["header", "annotation"].contains(object["type"] as? String ?? "")
-    }
-
-    /// Annotation lines of a JSON Lines file; the header and end lines are skipped.
-    static func lines(_ text: String) throws -> [Record] {
+    /// Annotation lines of a JSON Lines file (line feeds or CRLF); blank, header and end lines are skipped.
+    static func lines(_ data: Data) -> [Record] {
         var records: [Record] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let trimmed = line.hasSuffix("\r") ? line.dropLast() : line
-            guard !trimmed.allSatisfy(\.isWhitespace) else { continue }
-            let type = ((try? JSONSerialization.jsonObject(with: Data(trimmed.utf8))) as? [String: Any])?["type"] as? String
+        for (index, line) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.last == 0x0D ? line.dropLast() : line
+            guard trimmed.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { continue }
+            let type = ((try? JSONSerialization.jsonObject(with: Data(trimmed))) as? [String: Any])?["type"] as? String
             if type == "header" || type == "end" { continue }
-            records.append(Record(place: "line \(index + 1)", json: String(trimmed)))
+            records.append(Record(place: "line \(index + 1)", json: String(decoding: trimmed, as: UTF8.self)))
         }
         return records
     }
 
     /// The annotations of a W3C file: a single annotation, a list, an AnnotationCollection or
-    /// AnnotationPage with `items` (and `first`), or a JSON-LD `@graph` of any of them.
-    static func webAnnotations(_ data: Data, file: String) throws -> [Record] {
-        guard let root = try? JSONSerialization.jsonObject(with: data) else {
-            throw CLIError(.usage, "\(file) is neither JSON Lines nor a JSON document (W3C Web Annotation JSON-LD)")
-        }
-        var found: [[String: Any]] = []
-        func collect(_ value: Any) {
+    /// AnnotationPage with `items` (and `first`), or a JSON-LD `@graph` of any of them. Every
+    /// other object in those lists is a record refused here, so nothing is skipped unsaid;
+    /// places count the items of the file in order.
+    static func webAnnotations(_ root: Any) throws -> [Record] {
+        var records: [Record] = []
+        func isContainer(_ object: [String: Any]) -> Bool { ["@graph", "items", "first"].contains { object[$0] is [Any] || object[$0] is [String: Any] } }
+        func collect(_ value: Any) throws {
             if let list = value as? [Any] {
-                list.forEach(collect)
+                for item in list { try collect(item) }
                 return
             }
-            guard let object = value as? [String: Any] else { return }
-            let types = (object["type"] as? String).map { [$0] } ?? (object["type"] as? [String] ?? [])
-            if types.contains("Annotation") {
-                found.append(object)
+            let place = "item \(records.count + 1)"
+            guard let object = value as? [String: Any] else {
+                if !(value is String) { records.append(Record(place: place, json: "", refusal: "not a JSON object")) }
                 return
             }
-            for key in ["@graph", "items", "first"] { if let inner = object[key] { collect(inner) } }
+            if ImportedAnnotation.isWebAnnotation(object) {
+                let bytes = try JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes])
+                records.append(Record(place: place, json: String(decoding: bytes, as: UTF8.self)))
+            } else if isContainer(object) {
+                for key in ["@graph", "items", "first"] { if let inner = object[key], !(inner is String) { try collect(inner) } }
+            } else if !["AnnotationCollection", "AnnotationPage"].contains(object["type"] as? String ?? "") {
+                records.append(Record(place: place, json: "", refusal: "not a Web Annotation (no \"type\": \"Annotation\" and no target)"))
+            }
         }
-        collect(root)
-        return try found.enumerated().map { index, object in
-            let bytes = try JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes])
-            return Record(place: "annotation \(index + 1)", json: String(decoding: bytes, as: UTF8.self))
-        }
+        try collect(root)
+        return records
     }
 }

@@ -6,8 +6,10 @@ public struct ExportProgress {
     private var total = 0
     private var started = Date()
     private var lastShown = Date.distantPast
+    private let verb: String
 
-    public init() {}
+    /// - Parameter verb: what the line says is done, `exported` or `imported`.
+    public init(verb: String = "exported") { self.verb = verb }
 
     /// Begins timing an export of `total` annotations.
     public mutating func start(total: Int) {
@@ -24,7 +26,7 @@ public struct ExportProgress {
         let elapsed = max(now.timeIntervalSince(started), 0.001)
         let rate = Double(count) / elapsed
         let left = rate > 0 ? Double(max(total - count, 0)) / rate : 0
-        StandardError.write("\r\u{1B}[Kexported \(count) of \(total)  \(Int(rate))/s  about \(Int(left.rounded())) s left")
+        StandardError.write("\r\u{1B}[K\(verb) \(count) of \(total)  \(Int(rate))/s  about \(Int(left.rounded())) s left")
     }
 
     /// Clears the progress line.

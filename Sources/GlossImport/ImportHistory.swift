@@ -45,11 +45,12 @@ public struct ImportHistory: Sendable {
         entries[.span] = [(.span(span), annotation.fields[.span] ?? origin, true)]
         entries[.label] = [(.label(annotation.label), annotation.fields[.label] ?? origin, true)]
         entries[.note] = [(.note(annotation.note), annotation.fields[.note] ?? origin, true)]
-        entries[.review] = [(.review(annotation.review), annotation.fields[.review] ?? origin, true)]
+        entries[.review] = [(.review(annotation.review ?? .open), annotation.fields[.review] ?? origin, true)]
         for conflict in annotation.conflicts {
             let value: FieldValue
             switch conflict.value {
             case .span(let start, let end, _):
+                // ``ImportHistory/check(_:against:)`` refused spans outside the text.
                 guard let lost = try? text.span(start: start, end: end) else { continue }
                 value = .span(lost)
             case .text(let text): value = conflict.field == .label ? .label(text) : .note(text)
@@ -120,6 +121,18 @@ public struct ImportHistory: Sendable {
             made.append(make(.restore, at: updated, by: creator, seen: CausalContext()))
         }
         operations = made
+    }
+
+    /// Refuses a record whose losing values cannot be recreated in `text`: a span out of range.
+    ///
+    /// - Throws: ``ImportError`` (`bad-record`) naming the conflict.
+    public static func check(_ annotation: ImportedAnnotation, against text: DocumentText) throws(ImportError) {
+        for (index, conflict) in annotation.conflicts.enumerated() {
+            guard case .span(let start, let end, _) = conflict.value else { continue }
+            guard (try? text.span(start: start, end: end)) != nil else {
+                throw .badRecord("conflicts[\(index)] holds the span [\(start), \(end)), which is not a span of the document (\(text.count) code points)")
+            }
+        }
     }
 
     private mutating func make(_ payload: AnnotationOperation.Payload, at time: HLCTimestamp, by author: String, seen: CausalContext) -> AnnotationOperation {

@@ -26,7 +26,7 @@ extension ImportedAnnotation {
         tags = try reader.strings("tags") ?? []
         if let review = try reader.object("review") {
             let inner = RecordReader(review, path: "review.")
-            self.review = try inner.review(status: "status", comment: "comment") ?? .open
+            self.review = try inner.review(status: "status", comment: "comment")
         }
         deleted = try reader.bool("deleted") ?? false
         deleteConflict = try reader.bool("delete_conflict") ?? false

@@ -17,8 +17,9 @@ extension ImportedAnnotation {
     public init(webAnnotation object: [String: Any]) throws(ImportError) {
         self.init()
         let reader = RecordReader(object)
-        let types = (object["type"] as? String).map { [$0] } ?? (object["type"] as? [String] ?? [])
-        guard types.contains("Annotation") || types.contains("oa:Annotation") else { throw .badRecord("the object is not an Annotation (\"type\": \"Annotation\")") }
+        guard Self.isWebAnnotation(object) else {
+            throw .badRecord("the object is not a Web Annotation (\"type\": \"Annotation\", or a target)")
+        }
         if let text = try reader.string("id") {
             let bare = text.hasPrefix("urn:uuid:") ? String(text.dropFirst("urn:uuid:".count)) : text
             if let id = try? AnnotationID(bare) { self.id = id } else { sourceID = text }
@@ -43,6 +44,9 @@ extension ImportedAnnotation {
             }
         }
         if let value = try reader.string("bodyValue") { notes.append(value) }
+        // Hypothesis's own API form: text and tags beside the target.
+        if bodies.isEmpty, let text = object["text"] as? String, !text.isEmpty { notes.append(text) }
+        if let extra = object["tags"] as? [String] { tags += extra }
         note = notes.joined(separator: "\n")
         tags = Array(Set(tags)).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
         try readTarget(object["target"])
@@ -52,6 +56,17 @@ extension ImportedAnnotation {
         }
         deleted = try reader.bool("deleted") ?? false
         deleteConflict = try reader.bool("deleteConflict") ?? false
+    }
+
+    /// Whether `object` is an annotation: typed `Annotation` (or `oa:Annotation`, in `type` or
+    /// `@type`), or untyped with a `target` (as Hypothesis's API gives them).
+    public static func isWebAnnotation(_ object: [String: Any]) -> Bool {
+        for key in ["type", "@type"] {
+            let types = (object[key] as? String).map { [$0] } ?? (object[key] as? [String] ?? [])
+            if types.contains("Annotation") || types.contains("oa:Annotation") { return true }
+            if !types.isEmpty { return false }
+        }
+        return object["target"] != nil
     }
 
     private mutating func readTarget(_ target: Any?) throws(ImportError) {

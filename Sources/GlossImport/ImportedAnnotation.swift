@@ -53,7 +53,9 @@ public struct ImportedAnnotation: Hashable, Sendable {
     public var label = ""
     public var note = ""
     public var tags: [String] = []
-    public var review = Review.open
+    /// The review decision; nil when the file says nothing of it (another tool's file), which
+    /// leaves an existing annotation's decision alone and starts a new one open.
+    public var review: Review?
     /// Who created it and when; nil when the file does not say.
     public var creator: String?
     public var created: HLCTimestamp?

@@ -1,5 +1,6 @@
 import Foundation
 import GlossCore
+import GlossExport
 import GlossImport
 import GlossProtocol
 import GlossStore
@@ -30,18 +31,23 @@ struct ImportHandler {
             throw ProtocolError(.badArgument, "the record names no document: say which with doc= (gloss import --doc DOCUMENT)")
         }
         let key = try await dispatcher.resolve(DocumentReference(documentID, in: annotation.project ?? project), for: .import)
-        let id = annotation.id ?? annotation.derivedID(on: key)
-        let existing = try await dispatcher.call { () async throws(StoreError) in try await context.store.annotation(id) }
-        if let view = existing?.view {
-            return try await update(view, from: annotation, on: key, tag: tag)
+        guard let text = try await dispatcher.call({ () async throws(StoreError) in try await context.documents.document(key, store: context.store) })?.text else {
+            throw ProtocolError(.notFound, "no document '\(key.document)' in project '\(key.project)'")
         }
-        return try await create(annotation, id: id, on: key, tag: tag)
+        let id = annotation.id ?? annotation.derivedID(on: key)
+        return try await context.imports.serially { first throws(ProtocolError) in
+            let existing = try await dispatcher.call { () async throws(StoreError) in try await context.store.annotation(id) }
+            if let view = existing?.view {
+                return (try await update(view, from: annotation, text: text, on: key, tag: tag), nil)
+            }
+            return try await create(annotation, id: id, text: text, on: key, firstCounter: first, tag: tag)
+        }
     }
 
     /// The record as an imported annotation: `"type": "annotation"` is a JSON Lines line, anything else a W3C annotation.
     static func read(_ record: String) throws(ProtocolError) -> ImportedAnnotation {
         guard let object = (try? JSONSerialization.jsonObject(with: Data(record.utf8))) as? [String: Any] else {
-            throw ProtocolError(.badRecord, "record= is not a JSON object")
+            throw ProtocolError(.badRecord, "the record is not a JSON object")
         }
         do {
             return object["type"] as? String == "annotation" ? try ImportedAnnotation(jsonLines: object) : try ImportedAnnotation(webAnnotation: object)
@@ -50,51 +56,57 @@ struct ImportHandler {
         }
     }
 
-    private func create(_ annotation: ImportedAnnotation, id: AnnotationID, on key: DocumentKey, tag: String) async throws(ProtocolError) -> [Line] {
+    /// Stores the annotation's history; returns the reply and the counter after its operations.
+    private func create(
+        _ annotation: ImportedAnnotation, id: AnnotationID, text: DocumentText, on key: DocumentKey, firstCounter: UInt64, tag: String
+    ) async throws(ProtocolError) -> (result: [Line], nextCounter: UInt64?) {
         let nowMilliseconds = UInt64(Date().timeIntervalSince1970 * 1000)
         let times = [annotation.created, annotation.updated].compactMap { $0 } + annotation.fields.values.map(\.time) + annotation.conflicts.map(\.provenance.time)
         if let latest = times.max(), latest.milliseconds > nowMilliseconds + Self.allowedAheadMilliseconds {
-            throw ProtocolError(.badRecord, "the record is dated \(latest.milliseconds - nowMilliseconds) ms in the future; check the file's times")
-        }
-        guard let document = try await dispatcher.call({ () async throws(StoreError) in try await context.documents.document(key, store: context.store) }) else {
-            throw ProtocolError(.notFound, "no document '\(key.document)' in project '\(key.project)'")
+            throw ProtocolError(
+                .badRecord, "the record is dated \(latest.iso8601), ahead of this server's clock by more than the minute allowed; check the file's times"
+            )
         }
         let anchored: (span: Span, placement: Anchoring.Placement)
         do {
-            anchored = try Anchoring.anchor(annotation, in: document.text)
+            try ImportHistory.check(annotation, against: text)
+            anchored = try Anchoring.anchor(annotation, in: text)
         } catch {
-            throw ProtocolError(.unanchorable, error.message)
+            throw ProtocolError(ProtocolError.Code(error.code), error.message)
         }
-        let importer = dispatcher.principal.name
-        let now = HLCTimestamp(milliseconds: nowMilliseconds, logical: 0)
-        _ = try await context.imports.store({ first in
-            ImportHistory(
-                annotation, id: id, document: key, span: anchored.span, text: document.text, replica: context.imports.replica, firstCounter: first,
-                importer: importer, now: now
-            )
-        }, in: context.store)
+        let history = ImportHistory(
+            annotation, id: id, document: key, span: anchored.span, text: text, replica: context.imports.replica, firstCounter: firstCounter,
+            importer: dispatcher.principal.name, now: HLCTimestamp(milliseconds: nowMilliseconds, logical: 0)
+        )
+        let batch = try await dispatcher.call { () async throws(StoreError) in try await context.store.apply(history.operations) }
+        guard batch.held.isEmpty else {
+            let error = ProtocolError(.badRecord, "the record's times run ahead of this server's clock; check the file's times")
+            return ([Reply.error(tag, error)], history.nextCounter)
+        }
         context.directory.remember(id, on: key)
-        return [
-            Reply.ok(tag, [
-                .named(key: "id", value: id.description), .named(key: "result", value: "created"), .named(key: "placement", value: anchored.placement.rawValue),
-                .named(key: "start", value: String(anchored.span.start)), .named(key: "end", value: String(anchored.span.end)),
-            ])
-        ]
+        let reply = Reply.ok(tag, [
+            .named(key: "id", value: id.description), .named(key: "result", value: "created"), .named(key: "placement", value: anchored.placement.rawValue),
+            .named(key: "start", value: String(anchored.span.start)), .named(key: "end", value: String(anchored.span.end)),
+        ])
+        return ([reply], history.nextCounter)
     }
 
-    private func update(_ view: AnnotationView, from annotation: ImportedAnnotation, on key: DocumentKey, tag: String) async throws(ProtocolError) -> [Line] {
+    private func update(_ view: AnnotationView, from annotation: ImportedAnnotation, text: DocumentText, on key: DocumentKey, tag: String) async throws(ProtocolError) -> [Line] {
         guard view.project == key.project, view.document == key.document else {
             throw ProtocolError(.badArgument, "annotation \(view.id) already exists on another document; an import does not move annotations")
         }
         var differs: [String] = []
-        if let start = annotation.start, let end = annotation.end, start != view.span.value.start || end != view.span.value.end { differs.append("span") }
+        // Where the file would place it, as a new import would: not its raw offsets, which may count other units.
+        if let placed = try? Anchoring.anchor(annotation, in: text).span, placed.start != view.span.value.start || placed.end != view.span.value.end {
+            differs.append("span")
+        }
         if annotation.label != view.label.value { differs.append("label") }
         if annotation.note != view.note.value { differs.append("note") }
         if annotation.tags.sorted() != view.tags.sorted() { differs.append("tags") }
         if annotation.deleted != (view.deletion == .deleted) { differs.append("deleted") }
         var result = "unchanged"
-        if annotation.review != view.review.value {
-            let lines = await dispatcher.handle(Request(tag: tag, command: .review(view.id, annotation.review)))
+        if let review = annotation.review, review != view.review.value {
+            let lines = await dispatcher.handle(Request(tag: tag, command: .review(view.id, review)))
             if let last = lines.last, let error = Reply.error(in: last) { throw error }
             result = "reviewed"
         }

@@ -1,16 +1,15 @@
 import GlossCore
-import GlossImport
 import GlossProtocol
-import GlossStore
 import Synchronization
 
-/// The replica imported annotations are made under, and the order their operations
-/// are stored in.
+/// The replica imported annotations are made under, and the order imports run in.
 ///
 /// Each server process imports under its own replica id, `SITE-import-RANDOM`, so two
-/// processes on one database never make the same dot; its counters are stored without
-/// gaps because one import is stored at a time (a failed one gives its counters back).
-/// Each process that imported adds one entry to the version vector.
+/// processes on one database never make the same dot. Imports run one at a time: an
+/// annotation's existence is checked and its history stored in one turn, so the same
+/// record twice (in one file, or two imports at once) creates it once, and counters are
+/// stored in order without gaps. Each process that imported adds one entry to the
+/// version vector.
 final class ImportSequence: Sendable {
     let replica: ReplicaID
     private let gate = TurnGate(limit: 1)
@@ -22,24 +21,15 @@ final class ImportSequence: Sendable {
         replica = (try? ReplicaID("\(base)-import-\(suffix)")) ?? (try! ReplicaID("import-\(suffix)"))
     }
 
-    /// Builds an annotation's history from the next free counter and stores it.
-    ///
-    /// - Throws: the store's error as the client's; nothing is stored then.
-    func store(_ build: (_ firstCounter: UInt64) -> ImportHistory, in store: GlossStore) async throws(ProtocolError) -> ImportHistory {
+    /// Runs `body` alone, given the next free counter; `body` returns its result and, when it
+    /// stored operations (even in part), the counter after them, which is never made again.
+    func serially<Result: Sendable>(
+        _ body: (_ firstCounter: UInt64) async throws(ProtocolError) -> (result: Result, nextCounter: UInt64?)
+    ) async throws(ProtocolError) -> Result {
         await gate.enter()
         defer { gate.leave() }
-        let history = build(counter.withLock { $0 })
-        let batch: ReceivedBatch
-        do {
-            batch = try await store.apply(history.operations)
-        } catch {
-            throw ProtocolError(error)
-        }
-        // Stored, at least in part: its counters are never made again.
-        counter.withLock { $0 = history.nextCounter }
-        guard batch.held.isEmpty else {
-            throw ProtocolError(.badRecord, "the record's times run ahead of this server's clock; check the file's times")
-        }
-        return history
+        let (result, next) = try await body(counter.withLock { $0 })
+        if let next { counter.withLock { $0 = next } }
+        return result
     }
 }

@@ -135,7 +135,7 @@ struct ImportTests {
             let imported = try await cli.run(["import", path("foreign.json"), "--doc", "article", "--profile", "rev"])
             #expect(imported.status == 65, "\(imported.output)\(imported.error)")
             #expect(imported.output.contains("3 records: created 2 (moved 1), reviewed 0, unchanged 0, refused 1"), "\(imported.output)")
-            #expect(imported.error.contains("annotation 3: not imported: unanchorable: its quote \"Tokyo\" does not occur in the document"), "\(imported.error)")
+            #expect(imported.error.contains("item 3: not imported: unanchorable: its quote \"Tokyo\" does not occur in the document"), "\(imported.error)")
             let listed = try await cli.json(["ls", "--profile", "rev"])
             let byLabel = Dictionary(uniqueKeysWithValues: listed.map { ($0["label"] as? String ?? "", $0) })
             #expect(byLabel["COUNTRY"]?["start"] as? Int == 14 && byLabel["COUNTRY"]?["end"] as? Int == 27, "moved to where the quote is: \(listed)")
@@ -155,9 +155,61 @@ struct ImportTests {
             try lines.write(toFile: path("mixed.jsonl"), atomically: true, encoding: .utf8)
             let mixed = try await cli.run(["import", path("mixed.jsonl"), "--format", "jsonl", "--profile", "rev"])
             #expect(mixed.status == 65 && mixed.output.contains("4 records: created 1"), "\(mixed.output)\(mixed.error)")
-            #expect(mixed.error.contains("line 2: not imported: bad-record: record= is not a JSON object"), "\(mixed.error)")
+            #expect(mixed.error.contains("line 2: not imported: bad-record: the record is not a JSON object"), "\(mixed.error)")
             #expect(mixed.error.contains("line 3: not imported: bad-argument: the record names no document"), "\(mixed.error)")
             #expect(mixed.error.contains("line 4: not imported: bad-record: start is not a whole number"), "\(mixed.error)")
+        }
+    }
+
+    @Test("The same record three times in one file creates it once; a file without review information leaves a decision alone; CRLF lines, untyped and oa: annotations import; a re-anchored record is not reported as differing; an impossible losing value, an empty file and a folder are refused")
+    func repeatsAndForms() async throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+        try await ServerProcess.with { server in
+            let cli = CLITests.cli()
+            for user in ["ana", "rev"] { try await Self.login(cli, user, on: server) }
+            let record = #"{"type":"annotation","id":"0d7e3f1a-0000-4000-8000-000000000001","project":"news","document":"article","start":0,"end":5,"exact":"Japan","label":"PLACE"}"#
+            try ([record, record, record].joined(separator: "\r\n") + "\r\n").write(toFile: path("thrice.jsonl"), atomically: true, encoding: .utf8)
+            let thrice = try await cli.run(["import", path("thrice.jsonl"), "--profile", "rev"])
+            #expect(thrice.status == 0 && thrice.output.contains("3 records: created 1 (moved 0), reviewed 0, unchanged 2"), "\(thrice.output)\(thrice.error)")
+            let shown = try #require(try await cli.json(["show", "0d7e3f1a-0000-4000-8000-000000000001", "--profile", "rev"]).first)
+            #expect((shown["conflictedFields"] as? [String])?.isEmpty == true, "no conflict with itself: \(shown)")
+
+            // Another tool's file says nothing of reviews: a decision made since stays.
+            let foreign = """
+                [{"target": [{"source": "http://example.org/article", "selector": [{"type": "TextQuoteSelector", "exact": "security talks"},
+                   {"type": "TextPositionSelector", "start": 40, "end": 54}]}], "text": "hypothesis note", "tags": ["h"]},
+                 {"@type": "oa:Annotation", "target": {"selector": {"type": "TextQuoteSelector", "exact": "Washington"}}},
+                 {"type": "Note", "content": "not an annotation"}]
+                """
+            try foreign.write(toFile: path("foreign.json"), atomically: true, encoding: .utf8)
+            let first = try await cli.run(["import", path("foreign.json"), "--doc", "article", "--profile", "rev"])
+            #expect(first.status == 65 && first.output.contains("3 records: created 2 (moved 1)"), "\(first.output)\(first.error)")
+            #expect(first.error.contains("item 3: not imported: bad-record: not a Web Annotation"), "\(first.error)")
+            let listed = try await cli.json(["ls", "--profile", "rev"])
+            let talks = try #require(listed.first { $0["quote"] as? String == "security talks" })
+            #expect(talks["note"] as? String == "hypothesis note" && talks["tags"] as? [String] == ["h"], "\(talks)")
+            let talksID = try #require(talks["id"] as? String)
+            _ = try await cli.ok(["review", "accept", talksID, "--comment", "checked", "--profile", "rev"])
+            let again = try await cli.run(["import", path("foreign.json"), "--doc", "article", "--profile", "rev"])
+            #expect(again.output.contains("created 0 (moved 0), reviewed 0, unchanged 2"), "\(again.output)")
+            #expect(!again.error.contains("differs in"), "the moved record is where the file places it: \(again.error)")
+            let kept = try #require(try await cli.json(["show", talksID, "--profile", "rev"]).first)
+            #expect(kept["status"] as? String == "accepted" && kept["comment"] as? String == "checked", "\(kept)")
+
+            let impossible = #"{"type":"annotation","project":"news","document":"article","start":0,"end":5,"exact":"Japan","conflicts":[{"field":"span","start":90,"end":999,"exact":"x","author":"ben","time":"2026-01-01T00:00:00Z"}]}"#
+            try (impossible + "\n").write(toFile: path("impossible.jsonl"), atomically: true, encoding: .utf8)
+            let refused = try await cli.run(["import", path("impossible.jsonl"), "--profile", "rev"])
+            #expect(refused.status == 65 && refused.error.contains("conflicts[0] holds the span [90, 999)"), "\(refused.error)")
+
+            let analyst = try await cli.run(["import", path("thrice.jsonl"), "--profile", "ana"])
+            #expect(analyst.status == 77 && !analyst.error.contains("importing again is safe"), "\(analyst.error)")
+            try "\n  \n".write(toFile: path("empty.jsonl"), atomically: true, encoding: .utf8)
+            let empty = try await cli.run(["import", path("empty.jsonl"), "--profile", "rev"])
+            #expect(empty.status == 64 && empty.error.contains("is empty"), "\(empty.error)")
+            let notFile = try await cli.run(["import", folder.path, "--profile", "rev"])
+            #expect(notFile.status == 64 && notFile.error.contains("is a folder"), "\(notFile.error)")
         }
     }
 }
