@@ -26,15 +26,20 @@ extension PostgresConnection {
     /// - Throws: PostgresNIO's `PSQLError` when the query fails or the connection drops while
     ///   it runs; ``PostgresConnectionClosed`` when the connection had closed before it was sent.
     func wholeResult(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
-        let result = eventLoop.flatSubmit { [self] () -> EventLoopFuture<PostgresQueryResult> in
+        try await submit(query, logger: logger).get().rows
+    }
+
+    /// Sends `query` now, from the event loop while the connection is open, and returns its result's future.
+    private func submit(_ query: PostgresQuery, logger: Logger) -> EventLoopFuture<PostgresQueryResult> {
+        eventLoop.flatSubmit { [self] () -> EventLoopFuture<PostgresQueryResult> in
             guard !isClosed else { return eventLoop.makeFailedFuture(PostgresConnectionClosed()) }
             return self.query(query, logger: logger)
         }
-        return try await result.get().rows
     }
 
     /// Runs `query` through a server-side cursor and hands its rows to `body` in
-    /// batches of at most `batch` rows, so memory stays flat however many rows there are.
+    /// batches of at most `batch` rows, so memory stays flat however many rows there are
+    /// (two batches at most: the next is fetched while `body` works on one).
     ///
     /// Needs an open transaction on this connection (a cursor lives in one); the caller
     /// begins and ends it, so the batches all read that transaction's snapshot.
@@ -46,10 +51,20 @@ extension PostgresConnection {
     ) async throws {
         let cursor = "gloss_rows"
         _ = try await wholeResult(PostgresQuery(unsafeSQL: "DECLARE \(cursor) NO SCROLL CURSOR FOR " + query.sql, binds: query.binds), logger: logger)
+        let fetch = PostgresQuery(unsafeSQL: "FETCH \(batch) FROM \(cursor)")
+        var next = submit(fetch, logger: logger)
         while true {
-            let rows = try await wholeResult(PostgresQuery(unsafeSQL: "FETCH \(batch) FROM \(cursor)"), logger: logger)
-            if !rows.isEmpty { try await body(rows) }
-            if rows.count < batch { break }
+            let rows = try await next.get().rows
+            let more = rows.count == batch
+            // The next batch is read while `body` works on this one: PostgreSQL and glossd work at once.
+            if more { next = submit(fetch, logger: logger) }
+            do {
+                if !rows.isEmpty { try await body(rows) }
+            } catch {
+                if more { _ = try? await next.get() }
+                throw error
+            }
+            if !more { break }
         }
         _ = try await wholeResult(PostgresQuery(unsafeSQL: "CLOSE \(cursor)"), logger: logger)
     }
