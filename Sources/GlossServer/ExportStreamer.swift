@@ -145,6 +145,8 @@ struct ExportStreamer {
         guard !isClosing() else { throw ProtocolError(.shuttingDown, "the connection closed during the export") }
         let data = Data(bytes).base64EncodedString()
         outbox.send([Line(tag: tag, word: ExportQuery.chunkWord, arguments: [.named(key: "count", value: String(count)), .named(key: "data", value: data)])])
+        // Most chunks find the queue short and go straight on; only a wait is watched for a stalled reader.
+        guard outbox.holds(moreThan: Self.queuedBytesLimit) else { return }
         let watch = Task { [stalled, idle = context.limits.idleTimeout] in
             try await Task.sleep(for: idle)
             stalled()

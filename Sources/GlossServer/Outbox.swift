@@ -64,6 +64,11 @@ final class Outbox: Sendable {
         return admitted
     }
 
+    /// Whether more than `limit` bytes wait to be written (and the outbox is not finished).
+    func holds(moreThan limit: Int) -> Bool {
+        state.withLock { $0.queuedBytes > limit && !$0.finished }
+    }
+
     /// Returns once at most `limit` bytes wait to be written (or the outbox is finished):
     /// a session calls it before reading another request, so a client that does not
     /// read its replies stops being read instead of filling glossd's memory.
