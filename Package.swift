@@ -78,6 +78,11 @@ var package = Package(
             swiftSettings: sharedSettings
         ),
         .target(
+            name: "GlossExportOptions",
+            dependencies: ["GlossCore", "GlossExport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: sharedSettings
+        ),
+        .target(
             name: "GlossImport",
             dependencies: ["GlossCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: sharedSettings
@@ -140,6 +145,7 @@ var package = Package(
                 "GlossClient",
                 "GlossExport",
                 "GlossExportFiles",
+                "GlossExportOptions",
                 "GlossImport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -155,6 +161,7 @@ var package = Package(
                 "GlossExport",
                 "GlossExportJob",
                 "GlossExportFiles",
+                "GlossExportOptions",
                 "GlossEmbeddedPostgres",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -4,6 +4,7 @@ import GlossClient
 import GlossCore
 import GlossExport
 import GlossExportFiles
+import GlossExportOptions
 import GlossProtocol
 import Synchronization
 
@@ -38,88 +39,19 @@ struct Export: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "jsonl (JSON Lines, gloss.export/1), w3c (W3C Web Annotation JSON-LD), csv (RFC 4180), brat (standoff .txt and .ann per document, in a tar file) or html (a self-contained review report).")
-    var format: ExportFormat = .jsonl
-
-    @Option(name: [.customShort("o"), .long], help: "The file to write (default: standard output).")
-    var output: String?
-
-    @Option(help: "Only this project (default: your only project).")
-    var project: String?
-
-    @Option(help: "Only this document's annotations (repeatable).")
-    var doc: [String] = []
-
-    @Option(help: "Only annotations with this label.")
-    var label: String?
-
-    @Option(help: "Only annotations whose latest field write is by this user.")
-    var author: String?
-
-    @Option(help: "Only this review status: open, accepted or rejected.")
-    var status: String?
-
-    @Option(help: "Only annotations changed after this time, RFC 3339: 2026-12-04T09:30:00Z.")
-    var changedAfter: String?
-
-    @Flag(help: "Only annotations with an unresolved conflict.")
-    var conflicted = false
-
-    @Flag(help: "Include deleted annotations (an export --since always does).")
-    var includeDeleted = false
-
-    @Option(help: "Only what changed after this cursor (printed by an earlier export).")
-    var since: String?
-
-    @Option(help: "Offsets in other units besides code points: utf16, utf8 or utf16,utf8.")
-    var offsets: String?
-
-    @Flag(help: "Go on with an interrupted JSON Lines export to --output, with the filter it began with.")
-    var resume = false
+    @OptionGroup var selection: ExportOptions
 
     @OptionGroup var options: GlobalOptions
-
-    func validate() throws {
-        if resume {
-            guard output != nil, format == .jsonl else { throw ValidationError("--resume needs --output FILE of a JSON Lines export (the format that can be resumed)") }
-            guard project == nil, doc.isEmpty, label == nil, author == nil, status == nil, changedAfter == nil, !conflicted, !includeDeleted, since == nil,
-                offsets == nil
-            else {
-                throw ValidationError("--resume takes the filter and offsets from the interrupted export's header; give only --output")
-            }
-        }
-        if let status, ReviewStatus(rawValue: status) == nil { throw ValidationError("--status must be open, accepted or rejected") }
-        if let changedAfter, !Self.isTime(changedAfter) {
-            throw ValidationError("--changed-after takes an RFC 3339 time such as 2026-12-04T09:30:00Z; \(Excerpt.quoted(changedAfter)) is not one")
-        }
-        if let offsets {
-            guard offsets.split(separator: ",", omittingEmptySubsequences: false).allSatisfy({ $0 == "utf16" || $0 == "utf8" }) else {
-                throw ValidationError("--offsets takes utf16, utf8 or utf16,utf8; \(Excerpt.quoted(offsets)) is not that")
-            }
-            guard format.takesOtherOffsetUnits else {
-                throw ValidationError("--offsets applies to jsonl and csv: W3C, brat and HTML offsets count code points, as those formats say")
-            }
-        }
-        if !format.marksDeletions, since != nil || includeDeleted {
-            throw ValidationError("\(format.rawValue) shows annotations as they stand: --since and --include-deleted need jsonl, w3c or csv, which mark deletions")
-        }
-    }
-
-    /// Whether `text` is an RFC 3339 time, with or without fractional seconds.
-    static func isTime(_ text: String) -> Bool {
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return ISO8601DateFormatter().date(from: text) != nil || fractional.date(from: text) != nil
-    }
 
     /// The request, from the flags or, resuming, from the interrupted file's header.
     private func query(resuming partial: ExportPartial?) throws -> ExportQuery {
         do {
             guard let partial else {
                 return ExportQuery(
-                    format: format.rawValue, project: try project.map { try ProjectID($0) }, documents: try doc.map { try DocumentID($0) }, label: label,
-                    author: author, status: status.flatMap(ReviewStatus.init(rawValue:)), changedAfter: changedAfter, conflicted: conflicted,
-                    includeDeleted: includeDeleted, since: since, offsets: offsets.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? []
+                    format: selection.format.rawValue, project: try selection.project.map { try ProjectID($0) },
+                    documents: try selection.documents.map { try DocumentID($0) }, label: selection.label, author: selection.author,
+                    status: selection.status.flatMap(ReviewStatus.init(rawValue:)), changedAfter: selection.changedAfter, conflicted: selection.conflicted,
+                    includeDeleted: selection.includeDeleted, since: selection.since, offsets: selection.offsetNames
                 )
             }
             let pairs = partial.filter
@@ -140,13 +72,13 @@ struct Export: AsyncParsableCommand {
             var partial: ExportPartial?
             let file: ExportFile
             do {
-                if resume, let output {
+                if selection.resume, let output = selection.output {
                     let found = try ExportPartial(destination: output)
                     partial = found
                     file = try ExportFile(resuming: found.path, destination: output)
                     Session.note("resuming \(found.path) after \(found.kept) annotation\(found.kept == 1 ? "" : "s")")
                 } else {
-                    file = try ExportFile(path: output)
+                    file = try ExportFile(path: selection.output)
                 }
             } catch {
                 throw CLIError(.usage, "\(error)")
@@ -164,7 +96,7 @@ struct Export: AsyncParsableCommand {
                 }
                 let interrupted = (error as? ClientError).map { [.unavailable, .temporary].contains(CLIError($0).kind) } ?? false
                 if interrupted, keepForResuming(file) { throw error }
-                if resume, let partial = file.partialPath {
+                if selection.resume, let partial = file.partialPath {
                     file.suspend()
                     Session.note("the resumed export was refused; \(partial) stays as it was")
                 } else {
@@ -179,7 +111,7 @@ struct Export: AsyncParsableCommand {
                 throw CLIError(.output, "\(error)")
             }
             let count = response.reply["count"] ?? "0"
-            Session.note("exported \(count) annotation\(count == "1" ? "" : "s")\(output.map { " to \($0)" } ?? "")")
+            Session.note("exported \(count) annotation\(count == "1" ? "" : "s")\(selection.output.map { " to \($0)" } ?? "")")
             StandardError.write("cursor: \(Output.safe(response.reply["cursor"] ?? ""))\n")
         }
     }
@@ -187,7 +119,7 @@ struct Export: AsyncParsableCommand {
     /// After the connection or the server failed midway, keeps a JSON Lines partial file to go on
     /// from, says how, and returns true; false when there is none.
     private func keepForResuming(_ file: ExportFile) -> Bool {
-        guard format == .jsonl || resume, !file.isEmpty, let partial = file.partialPath, let output else { return false }
+        guard selection.format == .jsonl || selection.resume, !file.isEmpty, let partial = file.partialPath, let output = selection.output else { return false }
         file.suspend()
         Session.note("the export was interrupted; \(partial) keeps what was written: go on with gloss export --resume --output \(output)")
         return true

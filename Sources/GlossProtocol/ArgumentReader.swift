@@ -57,6 +57,28 @@ struct ArgumentReader {
         return first != 0x30 || text.utf8.count == 1
     }
 
+    /// Every `doc=`, as document ids.
+    mutating func documents() throws(ProtocolError) -> [DocumentID] {
+        var documents: [DocumentID] = []
+        for text in repeated("doc") {
+            do {
+                documents.append(try DocumentID(text))
+            } catch {
+                throw ProtocolError(.badArgument, "doc=: \(error.message)")
+            }
+        }
+        return documents
+    }
+
+    /// `status=`: open, accepted or rejected.
+    mutating func status() throws(ProtocolError) -> ReviewStatus? {
+        guard let text = try optional("status") else { return nil }
+        guard let status = ReviewStatus(rawValue: text) else {
+            throw ProtocolError(.badArgument, "status= takes open, accepted or rejected, not \(Excerpt.quoted(text))")
+        }
+        return status
+    }
+
     /// `yes` or `no`.
     mutating func flag(_ key: String) throws(ProtocolError) -> Bool? {
         guard let text = try optional(key) else { return nil }

@@ -73,21 +73,8 @@ public struct ExportQuery: Hashable, Sendable {
     public static let chunkBytes = 48 * 1024
 
     init(_ reader: inout ArgumentReader) throws(ProtocolError) {
-        var documents: [DocumentID] = []
-        for text in reader.repeated("doc") {
-            do {
-                documents.append(try DocumentID(text))
-            } catch {
-                throw ProtocolError(.badArgument, "doc=: \(error.message)")
-            }
-        }
-        var status: ReviewStatus?
-        if let text = try reader.optional("status") {
-            guard let parsed = ReviewStatus(rawValue: text) else {
-                throw ProtocolError(.badArgument, "status= takes open, accepted or rejected, not \(Excerpt.quoted(text))")
-            }
-            status = parsed
-        }
+        let documents = try reader.documents()
+        let status = try reader.status()
         let offsets = try reader.optional("offsets").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? []
         self.init(
             format: try reader.optional("format") ?? "jsonl", project: try reader.identifier("project", ProjectID.init), documents: documents,

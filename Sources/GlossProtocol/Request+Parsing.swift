@@ -185,21 +185,8 @@ extension Request {
     }
 
     private static func query(_ reader: inout ArgumentReader) throws(ProtocolError) -> AnnotationQuery {
-        var documents: [DocumentID] = []
-        for text in reader.repeated("doc") {
-            do {
-                documents.append(try DocumentID(text))
-            } catch {
-                throw ProtocolError(.badArgument, "doc=: \(error.message)")
-            }
-        }
-        var status: ReviewStatus?
-        if let text = try reader.optional("status") {
-            guard let parsed = ReviewStatus(rawValue: text) else {
-                throw ProtocolError(.badArgument, "status= takes open, accepted or rejected, not \(Excerpt.quoted(text))")
-            }
-            status = parsed
-        }
+        let documents = try reader.documents()
+        let status = try reader.status()
         var since: UInt64?
         if let text = try reader.optional("since") {
             guard ArgumentReader.isCanonicalNumber(text), let value = UInt64(text) else {

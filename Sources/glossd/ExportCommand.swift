@@ -4,6 +4,7 @@ import GlossCore
 import GlossExport
 import GlossExportFiles
 import GlossExportJob
+import GlossExportOptions
 import GlossStore
 
 /// `glossd export`: annotations straight from PostgreSQL, from one consistent snapshot.
@@ -35,66 +36,13 @@ struct ExportCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Option(help: "jsonl (JSON Lines, gloss.export/1), w3c (W3C Web Annotation JSON-LD: an AnnotationCollection in pages), csv (RFC 4180), brat (standoff .txt and .ann per document, in a tar file) or html (a self-contained review report).")
-    var format: ExportFormat = .jsonl
-
-    @Option(name: [.customShort("o"), .long], help: "The file to write (default: standard output).")
-    var output: String?
-
-    @Option(help: "Only this project's annotations.")
-    var project: String?
-
-    @Option(help: "Only this document's annotations (repeatable; needs --project).")
-    var document: [String] = []
-
-    @Option(help: "Only annotations with this label.")
-    var label: String?
-
-    @Option(help: "Only annotations whose latest field write is by this author.")
-    var author: String?
-
-    @Option(help: "Only annotations with this review status: open, accepted or rejected.")
-    var status: String?
-
-    @Option(help: "Only annotations changed after this time, RFC 3339 as exports print it: 2026-12-04T09:30:00Z, 2026-12-04T09:30:00.250+01:00.")
-    var changedAfter: String?
-
-    @Flag(help: "Only annotations with an unresolved conflict (a field written concurrently, or a deletion that met an edit).")
-    var conflicted = false
-
-    @Flag(help: "Include deleted annotations (an export --since always does).")
-    var includeDeleted = false
-
-    @Option(help: "Only what changed after this cursor (printed by an earlier export).")
-    var since: String?
-
-    @Option(help: "Offsets in other units besides code points: utf16, utf8 or utf16,utf8.")
-    var offsets: String?
-
-    @Flag(help: "Go on with an interrupted JSON Lines export to --output, with the filter it began with.")
-    var resume = false
+    @OptionGroup var selection: ExportOptions
 
     func validate() throws {
-        if resume {
-            guard output != nil, format == .jsonl else { throw ValidationError("--resume needs --output FILE of a JSON Lines export (the format that can be resumed)") }
-            guard project == nil, document.isEmpty, label == nil, author == nil, status == nil, changedAfter == nil, !conflicted, !includeDeleted, since == nil,
-                offsets == nil
-            else {
-                throw ValidationError("--resume takes the filter and offsets from the interrupted export's header; give only --output (and --database-url)")
-            }
+        if !selection.documents.isEmpty, selection.project == nil {
+            throw ValidationError("--document needs --project: document ids are unique within a project")
         }
-        if !document.isEmpty, project == nil { throw ValidationError("--document needs --project: document ids are unique within a project") }
-        if let status, ReviewStatus(rawValue: status) == nil { throw ValidationError("--status must be open, accepted or rejected") }
-        if let changedAfter, ExportHeader.time(changedAfter) == nil {
-            throw ValidationError("--changed-after takes an RFC 3339 time such as 2026-12-04T09:30:00Z; \(Excerpt.quoted(changedAfter)) is not one")
-        }
-        if try !units().isEmpty, !format.takesOtherOffsetUnits {
-            throw ValidationError("--offsets applies to jsonl and csv: W3C, brat and HTML offsets count code points, as those formats say")
-        }
-        if !format.marksDeletions, since != nil || includeDeleted {
-            throw ValidationError("\(format.rawValue) shows annotations as they stand: --since and --include-deleted need jsonl, w3c or csv, which mark deletions")
-        }
-        if let since {
+        if let since = selection.since {
             do {
                 _ = try ExportCursor(since)
             } catch {
@@ -103,21 +51,16 @@ struct ExportCommand: AsyncParsableCommand {
         }
     }
 
-    func units() throws -> OffsetUnits {
-        guard let offsets else { return [] }
-        let names = offsets.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        guard let units = ExportHeader.units(names) else {
-            throw ValidationError("--offsets takes utf16, utf8 or utf16,utf8; \(Excerpt.quoted(offsets)) is not that")
-        }
-        return units
+    func units() -> OffsetUnits {
+        ExportHeader.units(selection.offsetNames) ?? []
     }
 
     func filter() throws -> AnnotationFilter {
         do {
             return AnnotationFilter(
-                project: try project.map { try ProjectID($0) }, documents: try document.map { try DocumentID($0) }, label: label, author: author,
-                status: status.flatMap(ReviewStatus.init(rawValue:)), changedSince: changedAfter.flatMap(ExportHeader.time), includeDeleted: includeDeleted,
-                onlyConflicted: conflicted
+                project: try selection.project.map { try ProjectID($0) }, documents: try selection.documents.map { try DocumentID($0) },
+                label: selection.label, author: selection.author, status: selection.status.flatMap(ReviewStatus.init(rawValue:)),
+                changedSince: selection.changedAfter.flatMap(ExportHeader.time), includeDeleted: selection.includeDeleted, onlyConflicted: selection.conflicted
             )
         } catch let error as CoreError {
             throw ValidationError(error.message)
@@ -125,24 +68,24 @@ struct ExportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var (asked, units, cursor) = (try filter(), try units(), try since.map { try ExportCursor($0) })
+        var (asked, units, cursor) = (try filter(), units(), try selection.since.map { try ExportCursor($0) })
         _ = try store.database()
         let file: ExportFile
         var resumed: ExportResume?
         do {
-            if resume, let output {
+            if selection.resume, let output = selection.output {
                 let found = try ExportResume(destination: output)
                 (asked, units, cursor, resumed) = (found.filter, found.units, found.since, found)
                 file = try ExportFile(resuming: found.partial, destination: output)
                 let kept = found.resumption.kept
                 StandardError.write("glossd: resuming \(found.partial) after \(kept) annotation\(kept == 1 ? "" : "s")\n")
             } else {
-                file = try ExportFile(path: output)
+                file = try ExportFile(path: selection.output)
             }
         } catch {
             throw usage("\(error)")
         }
-        let writer = ExportWriter(format: format, units: units, file: file)
+        let writer = ExportWriter(format: selection.format, units: units, file: file)
         let (filter, since, resumeFrom) = (asked, cursor, resumed?.resumption)
         do {
             let summary = try await store.withStore { store in
@@ -150,7 +93,7 @@ struct ExportCommand: AsyncParsableCommand {
                 return try await writer.run(store, filter: filter, since: since, resume: resumeFrom)
             }
             try file.finish()
-            StandardError.write("glossd: exported \(summary.count) annotation\(summary.count == 1 ? "" : "s")\(output.map { " to \($0)" } ?? "")\ncursor: \(summary.cursor)\n")
+            StandardError.write("glossd: exported \(summary.count) annotation\(summary.count == 1 ? "" : "s")\(selection.output.map { " to \($0)" } ?? "")\ncursor: \(summary.cursor)\n")
         } catch let error as StoreError {
             if error.isRetryable || resumeFrom != nil, keepForResuming(file) { throw fail(error) }
             file.abandon()
@@ -177,7 +120,7 @@ struct ExportCommand: AsyncParsableCommand {
     /// After the database went away or a write failed mid-export (or a resumed export failed), keeps
     /// a JSON Lines partial file to go on from, says how, and returns true; false when there is none.
     private func keepForResuming(_ file: ExportFile) -> Bool {
-        guard format == .jsonl, !file.isEmpty, let partial = file.partialPath, let output else { return false }
+        guard selection.format == .jsonl, !file.isEmpty, let partial = file.partialPath, let output = selection.output else { return false }
         file.suspend()
         StandardError.write("glossd: the export was interrupted; \(partial) keeps what was written: go on with glossd export --resume --output \(output)\n")
         return true

@@ -1,4 +1,0 @@
-public import ArgumentParser
-import GlossExport
-
-extension ExportFormat: ExpressibleByArgument {}
