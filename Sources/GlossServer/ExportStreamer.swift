@@ -4,6 +4,7 @@ import GlossExport
 import GlossExportJob
 import GlossProtocol
 import GlossStore
+import NIOCore
 
 /// Carries out `EXPORT`: reads one snapshot, renders the format and streams it to
 /// the client as `tag CHUNK count=… data=BASE64` lines, waiting whenever more than
@@ -138,13 +139,26 @@ struct ExportStreamer {
         }
     }
 
+    /// `tag CHUNK count=K data=BASE64` and a line feed, written straight into a buffer: the
+    /// bytes ``LinePrinter`` prints for that line (a tag, a count and base64 need no quoting),
+    /// without building it as text first.
+    static func chunkLine(_ bytes: ArraySlice<UInt8>, count: Int, tag: String) -> ByteBuffer {
+        let encoded = Data(bytes).base64EncodedData()
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(tag.utf8.count + 32 + encoded.count)
+        buffer.writeString("\(tag) \(ExportQuery.chunkWord) count=\(count) data=")
+        // An empty value is written `""`, as the grammar requires (the streamer never sends one).
+        if encoded.isEmpty { buffer.writeString("\"\"") } else { buffer.writeBytes(encoded) }
+        buffer.writeInteger(UInt8(ascii: "\n"))
+        return buffer
+    }
+
     /// Sends one chunk, then waits until the connection's queue is under the limit.
     ///
     /// - Throws: ``ProtocolError/Code/connectionClosed`` when the session closed meanwhile.
     private func send(_ bytes: ArraySlice<UInt8>, count: Int, tag: String) async throws(ProtocolError) {
         guard !isClosing() else { throw ProtocolError(.shuttingDown, "the connection closed during the export") }
-        let data = Data(bytes).base64EncodedString()
-        outbox.send([Line(tag: tag, word: ExportQuery.chunkWord, arguments: [.named(key: "count", value: String(count)), .named(key: "data", value: data)])])
+        outbox.send(encoded: Self.chunkLine(bytes, count: count, tag: tag))
         // Most chunks find the queue short and go straight on; only a wait is watched for a stalled reader.
         guard outbox.holds(moreThan: Self.queuedBytesLimit) else { return }
         let watch = Task { [stalled, idle = context.limits.idleTimeout] in
